@@ -1,0 +1,75 @@
+//! Opening the database (SQLite by default, PostgreSQL in production) and migrating it.
+
+use std::{path::Path, time::Duration};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+
+/// Why the database could not be opened, worded for the one line an operator reads at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:// (got {scheme:?})")]
+    UnsupportedScheme { scheme: String },
+    #[error("cannot connect to the database: {0}")]
+    Connect(DbErr),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(DbErr),
+}
+
+/// The SQLite URL of the embedded default database inside `data_dir`.
+pub fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("portal.db").display())
+}
+
+/// Connects to `url`. SQLite gets WAL journaling and enforced foreign keys.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+        return Err(OpenError::UnsupportedScheme {
+            scheme: scheme.to_owned(),
+        });
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if scheme == "sqlite" && url.contains(":memory:") {
+        // Every pooled connection to :memory: would be a different, empty database.
+        options.max_connections(1).min_connections(1);
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(OpenError::Connect)?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .map_err(OpenError::Connect)?;
+        }
+    }
+    Ok(db)
+}
+
+/// Connects and applies every pending migration.
+pub async fn open_and_migrate(url: &str) -> Result<DatabaseConnection, OpenError> {
+    let db = connect(url).await?;
+    migrate(&db).await.map_err(OpenError::Migrate)?;
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers a trivial query now.
+pub async fn is_ready(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}

@@ -1,0 +1,15 @@
+//! The portal's rules, kept apart from HTTP and UI: SeaORM entities, migrations, and the
+//! services that validate and persist what citizens and the operator do.
+//!
+//! Every service takes a `&DatabaseConnection` (or a transaction) and is tested directly on
+//! SQLite and PostgreSQL. Nothing here knows about requests, cookies or translations: errors
+//! carry machine-readable problems that the `app` crate turns into translated messages.
+
+pub mod database;
+pub mod entities;
+pub mod feedback;
+pub mod form_draft;
+pub mod migration;
+pub mod validate;
+
+pub use sea_orm::{DatabaseConnection, DbErr};

@@ -1,0 +1,19 @@
+//! Schema migrations, applied in order at start-up (`server migrate` applies them alone).
+//! The same migrations run on SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_feedback;
+mod m20261125_000002_form_draft;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_feedback::Migration),
+            Box::new(m20261125_000002_form_draft::Migration),
+        ]
+    }
+}

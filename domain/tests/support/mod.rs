@@ -1,0 +1,74 @@
+//! Throw-away databases for service tests: in-memory SQLite, and a fresh PostgreSQL
+//! database per test on the local server (`TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), both through the real migrations.
+
+#![allow(dead_code, clippy::expect_used)]
+
+use domain::{DatabaseConnection, database};
+use sea_orm::{ConnectionTrait, Database};
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub async fn sqlite() -> DatabaseConnection {
+    database::open_and_migrate("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite opens and migrates")
+}
+
+/// A PostgreSQL database that exists for one test; `drop` it at the end.
+pub struct PostgresDb {
+    pub db: DatabaseConnection,
+    name: String,
+}
+
+pub async fn postgres() -> PostgresDb {
+    let admin_url = postgres_admin_url();
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("the local PostgreSQL answers (start it as toolchain.md says)");
+    let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a test database can be created");
+    let (base, _) = admin_url.rsplit_once('/').expect("URL names a database");
+    let db = database::open_and_migrate(&format!("{base}/{name}"))
+        .await
+        .expect("the test database migrates");
+    PostgresDb { db, name }
+}
+
+impl PostgresDb {
+    pub async fn drop(self) {
+        let _ = self.db.close().await;
+        if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .await;
+        }
+    }
+}
+
+/// Runs one async test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn on_sqlite() {
+                let db = $crate::support::sqlite().await;
+                super::$body(&db).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let pg = $crate::support::postgres().await;
+                super::$body(&pg.db).await;
+                pg.drop().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,8 @@
+//! The browser's entry point: hydrate the page the server rendered. Everything else lives
+//! in `app`.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
