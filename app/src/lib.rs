@@ -1,1 +1,84 @@
-//! stub
+//! The portal's user interface and its contract with the server.
+//!
+//! Pages, shared components, typed server functions, wire types and translations live here
+//! and compile twice: with `ssr` for the server (where server functions reach `domain`) and
+//! with `hydrate` for the browser (where they become HTTP calls). Server-only code sits
+//! behind `#[cfg(feature = "ssr")]` so the wasm build never sees the database.
+
+// The compile-time check that every key exists in ky, ru and en. leptos_i18n 0.6 prefers a
+// build.rs code generator; the macro does the same work and keeps the build graph smaller.
+#[allow(deprecated)]
+mod i18n_generated {
+    leptos_i18n::load_locales!();
+}
+pub use i18n_generated::i18n;
+
+pub mod components;
+pub mod error;
+pub mod operator;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    i18n::I18nContextProvider,
+    pages::{
+        dev_components::ComponentGallery, feedback::FeedbackPage, feedback_sent::FeedbackSentPage,
+        home::HomePage, not_found::NotFoundPage,
+    },
+};
+
+/// The HTML document around the app, rendered by the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Every route of the portal. Pages that read data render in `SsrMode::Async` so that a
+/// browser without JavaScript receives the complete page, not streaming placeholders.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        // The server negotiates the language and remembers it in its own cookie; the
+        // context reads the negotiated Accept-Language on the server and `<html lang>`
+        // when hydrating.
+        <I18nContextProvider enable_cookie=false>
+            <Stylesheet id="leptos" href="/pkg/portal.css" />
+            <Router>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/feedback/sent/:reference")
+                        view=FeedbackSentPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/dev/components") view=ComponentGallery ssr=SsrMode::Async />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}

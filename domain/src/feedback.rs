@@ -237,6 +237,9 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .ok();
-        assert_eq!(at.map(|at| reference_for(123, at)).as_deref(), Some("FB-2026-000123"));
+        assert_eq!(
+            at.map(|at| reference_for(123, at)).as_deref(),
+            Some("FB-2026-000123")
+        );
     }
 }

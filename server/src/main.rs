@@ -1,1 +1,89 @@
-fn main(){}
+//! `server`: parses the command line and runs the chosen subcommand. The work is in the
+//! library (`server::router`, `server::config`), where the tests reach it too.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use leptos::config::LeptosOptions;
+use server::{AppState, Cli, Command, Config, language, router, telemetry};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.config.log_format);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => migrate(cli.config).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            // One clear line for the operator, not a backtrace.
+            eprintln!("error: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_database(config: &Config) -> Result<domain::DatabaseConnection, String> {
+    config.prepare_data_dir()?;
+    domain::database::open_and_migrate(&config.effective_database_url())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn migrate(config: Config) -> Result<(), String> {
+    open_database(&config).await?;
+    tracing::info!("database is up to date");
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let db = open_database(&config).await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "portal".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let default_language = language::SUPPORTED
+        .into_iter()
+        .find(|code| *code == config.default_language)
+        .unwrap_or("ky");
+    let state = AppState {
+        leptos_options,
+        db,
+        dev_mode: config.dev,
+        default_language,
+    };
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(address = %config.listen, dev = config.dev, "serving the portal on http://{}", config.listen);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

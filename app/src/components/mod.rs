@@ -1,0 +1,41 @@
+//! The shared UI components: one way to lay out a page, ask for input, show errors and act.
+//! Each has an example in its doc comment and on the `/dev/components` gallery page.
+//! Components take translated text from the page that uses them; they hold no strings.
+
+pub mod banner;
+pub mod button;
+pub mod checkbox;
+pub mod error_summary;
+pub mod layout;
+pub mod radios;
+pub mod text_field;
+
+pub use banner::{BannerKind, NotificationBanner};
+pub use button::{Button, ButtonKind};
+pub use checkbox::Checkbox;
+pub use error_summary::{ErrorSummary, SummaryItem};
+pub use layout::PageLayout;
+pub use radios::{RadioOption, Radios};
+pub use text_field::TextField;
+
+/// The id of the element that describes a field's error, for `aria-describedby`.
+pub(crate) fn error_id(name: &str) -> String {
+    format!("{name}-error")
+}
+
+/// The id of the element that holds a field's hint, for `aria-describedby`.
+pub(crate) fn hint_id(name: &str) -> String {
+    format!("{name}-hint")
+}
+
+/// The `aria-describedby` value for a field with an optional hint and error.
+pub(crate) fn described_by(name: &str, has_hint: bool, has_error: bool) -> Option<String> {
+    let ids: Vec<String> = [
+        has_hint.then(|| hint_id(name)),
+        has_error.then(|| error_id(name)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}

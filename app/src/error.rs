@@ -1,0 +1,115 @@
+//! The one error type of every server function, and the one place that turns an error into
+//! a translated sentence.
+//!
+//! Errors travel as keys, never as raw server text: the browser (or the no-JavaScript
+//! redirect, which carries the error in the URL) renders them in the reader's language.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Locale, td_string};
+
+/// Every user-facing error message, by meaning. Adding one forces a translation below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKey {
+    FeedbackTopicMissing,
+    FeedbackMessageMissing,
+    FeedbackMessageTooShort,
+    FeedbackMessageTooLong,
+    FeedbackReplyEmailInvalid,
+    BadRequest,
+    Internal,
+    Network,
+    TooLarge,
+}
+
+/// The sentence for `key` in `locale`.
+pub fn message(locale: Locale, key: MessageKey) -> &'static str {
+    match key {
+        MessageKey::FeedbackTopicMissing => td_string!(locale, errors.feedback_topic_missing),
+        MessageKey::FeedbackMessageMissing => td_string!(locale, errors.feedback_message_missing),
+        MessageKey::FeedbackMessageTooShort => {
+            td_string!(locale, errors.feedback_message_too_short)
+        }
+        MessageKey::FeedbackMessageTooLong => td_string!(locale, errors.feedback_message_too_long),
+        MessageKey::FeedbackReplyEmailInvalid => {
+            td_string!(locale, errors.feedback_reply_email_invalid)
+        }
+        MessageKey::BadRequest => td_string!(locale, errors.bad_request),
+        MessageKey::Internal => td_string!(locale, errors.internal),
+        MessageKey::Network => td_string!(locale, errors.network),
+        MessageKey::TooLarge => td_string!(locale, errors.too_large),
+    }
+}
+
+/// A problem with one form field; `field` is the input's `name` and `id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub key: MessageKey,
+}
+
+/// What a server function can answer instead of its result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input was refused; nothing was stored.
+    #[error("the form has {} invalid field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// The request could not be read (missing or malformed arguments).
+    #[error("bad request")]
+    BadRequest,
+    /// The request body was larger than the server accepts.
+    #[error("request too large")]
+    TooLarge,
+    /// The browser could not reach the server, or could not read its answer.
+    #[error("network error")]
+    Network,
+    /// Something failed on the server; details are in its log, never in the answer.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    /// The general message to show above a form, for errors that belong to no field.
+    pub fn general_message(&self) -> Option<MessageKey> {
+        match self {
+            Self::Invalid(_) => None,
+            Self::BadRequest => Some(MessageKey::BadRequest),
+            Self::TooLarge => Some(MessageKey::TooLarge),
+            Self::Network => Some(MessageKey::Network),
+            Self::Internal => Some(MessageKey::Internal),
+        }
+    }
+
+    /// The field errors, if any.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Invalid(errors) => errors,
+            _ => &[],
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Network,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// The label of a link back to the page the user came from, for error pages rendered
+/// outside the app (such as the server's "too large" answer).
+pub fn go_back_label(locale: Locale) -> &'static str {
+    td_string!(locale, common.back)
+}

@@ -1,0 +1,214 @@
+//! `/feedback`: a message to the operator (product.md §6), and its server functions.
+//!
+//! With JavaScript the form posts through the server function and the router follows the
+//! redirect to the confirmation page without a reload. Without it the browser posts the
+//! form; the server answers with a redirect to the confirmation page, or back here with the
+//! errors in the URL and the typed values in a short-lived draft.
+
+use leptos::{form::ActionForm, prelude::*};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{Button, ErrorSummary, PageLayout, RadioOption, Radios, SummaryItem, TextField},
+    error::{AppError, FieldError, message},
+    i18n::{t, t_string, use_i18n},
+    operator::{OPERATOR_EMAIL, OPERATOR_PHONE, OPERATOR_PHONE_LINK},
+};
+
+/// The draft name under which a failed no-JS submission is kept.
+#[cfg(feature = "ssr")]
+const DRAFT_FORM: &str = "feedback";
+
+/// What the sender typed, given back to the form after a failed plain post.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackDraft {
+    pub topic: String,
+    pub message: String,
+    pub reply_email: String,
+}
+
+/// Stores a feedback message and redirects to its confirmation page.
+#[server(endpoint = "feedback/submit")]
+pub async fn submit_feedback(
+    topic: Option<String>,
+    message: Option<String>,
+    reply_email: Option<String>,
+) -> Result<(), AppError> {
+    use domain::feedback::{FeedbackError, FeedbackForm, FeedbackProblem, submit_feedback};
+
+    use crate::{error::MessageKey, server};
+
+    let context = server::server_context()?;
+    let form = FeedbackForm {
+        topic: topic.unwrap_or_default(),
+        message: message.unwrap_or_default(),
+        reply_email: reply_email.unwrap_or_default(),
+        language: server::request_locale().to_string(),
+    };
+    match submit_feedback(&context.db, &form, chrono::Utc::now()).await {
+        Ok(receipt) => {
+            leptos_axum::redirect(&format!("/feedback/sent/{}", receipt.reference));
+            Ok(())
+        }
+        Err(FeedbackError::Invalid(problems)) => {
+            let draft = FeedbackDraft {
+                topic: form.topic,
+                message: form.message,
+                reply_email: form.reply_email,
+            };
+            server::keep_draft_for_plain_form_post(DRAFT_FORM, &draft).await;
+            let errors = problems
+                .into_iter()
+                .map(|problem| FieldError {
+                    field: problem.field().to_owned(),
+                    key: match problem {
+                        FeedbackProblem::TopicMissing => MessageKey::FeedbackTopicMissing,
+                        FeedbackProblem::MessageMissing => MessageKey::FeedbackMessageMissing,
+                        FeedbackProblem::MessageTooShort => MessageKey::FeedbackMessageTooShort,
+                        FeedbackProblem::MessageTooLong => MessageKey::FeedbackMessageTooLong,
+                        FeedbackProblem::ReplyEmailInvalid => MessageKey::FeedbackReplyEmailInvalid,
+                    },
+                })
+                .collect();
+            Err(AppError::Invalid(errors))
+        }
+        Err(FeedbackError::Database(error)) => Err(server::internal(error)),
+    }
+}
+
+/// The values of the last failed plain post of this form, if the browser has a draft.
+#[server(endpoint = "feedback/take-draft")]
+pub async fn take_feedback_draft() -> Result<Option<FeedbackDraft>, AppError> {
+    Ok(crate::server::take_draft(DRAFT_FORM).await)
+}
+
+const TOPICS: [&str; 5] = ["question", "problem", "suggestion", "complaint", "other"];
+
+#[component]
+pub fn FeedbackPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let submit = ServerAction::<SubmitFeedback>::new();
+    let draft = Resource::new_blocking(
+        || (),
+        |_| async {
+            take_feedback_draft()
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        },
+    );
+    let failure = Memo::new(move |_| submit.value().get().and_then(Result::err));
+    let field_errors = Memo::new(move |_| {
+        failure
+            .get()
+            .map(|error| error.field_errors().to_vec())
+            .unwrap_or_default()
+    });
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            field_errors.with(|errors| {
+                errors
+                    .iter()
+                    .find(|error| error.field == field)
+                    .map(|error| message(i18n.get_locale(), error.key).to_owned())
+            })
+        })
+    };
+    let summary = Signal::derive(move || {
+        let locale = i18n.get_locale();
+        let general = failure
+            .get()
+            .and_then(|error| error.general_message())
+            .map(|key| SummaryItem {
+                field: None,
+                message: message(locale, key).to_owned(),
+            });
+        general
+            .into_iter()
+            .chain(
+                field_errors
+                    .get()
+                    .into_iter()
+                    .map(|error: FieldError| SummaryItem {
+                        message: message(locale, error.key).to_owned(),
+                        field: Some(error.field),
+                    }),
+            )
+            .collect::<Vec<_>>()
+    });
+    let topic_label = move |topic: &'static str| {
+        Signal::derive(move || {
+            match topic {
+                "question" => t_string!(i18n, feedback.topic_question),
+                "problem" => t_string!(i18n, feedback.topic_problem),
+                "suggestion" => t_string!(i18n, feedback.topic_suggestion),
+                "complaint" => t_string!(i18n, feedback.topic_complaint),
+                _ => t_string!(i18n, feedback.topic_other),
+            }
+            .to_string()
+        })
+    };
+
+    view! {
+        <PageLayout
+            title=Signal::derive(move || t_string!(i18n, feedback.title).to_string())
+            has_errors=Signal::derive(move || !summary.with(Vec::is_empty))
+        >
+            <div class="narrow">
+                <ErrorSummary items=summary />
+                <h1 class="heading-l">{t!(i18n, feedback.title)}</h1>
+                <p class="lead">{t!(i18n, feedback.lead)}</p>
+                <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        let draft = draft.await;
+                        let options = TOPICS
+                            .into_iter()
+                            .map(|value| RadioOption { value, label: topic_label(value) })
+                            .collect::<Vec<_>>();
+                        view! {
+                            <ActionForm action=submit attr:novalidate=true attr:class="form">
+                                <Radios
+                                    name="topic"
+                                    legend=Signal::derive(move || t_string!(i18n, feedback.topic_legend).to_string())
+                                    options=options
+                                    selected=draft.topic
+                                    error=error_for("topic")
+                                />
+                                <TextField
+                                    name="message"
+                                    label=Signal::derive(move || t_string!(i18n, feedback.message_label).to_string())
+                                    hint=Signal::derive(move || t_string!(i18n, feedback.message_hint).to_string())
+                                    multiline=true
+                                    required=true
+                                    value=draft.message
+                                    error=error_for("message")
+                                />
+                                <TextField
+                                    name="reply_email"
+                                    label=Signal::derive(move || t_string!(i18n, feedback.reply_email_label).to_string())
+                                    hint=Signal::derive(move || t_string!(i18n, feedback.reply_email_hint).to_string())
+                                    input_type="email"
+                                    autocomplete="email"
+                                    value=draft.reply_email
+                                    error=error_for("reply_email")
+                                />
+                                <Button busy=submit.pending()>{t!(i18n, feedback.submit)}</Button>
+                            </ActionForm>
+                        }
+                    })}
+                </Suspense>
+                <h2 class="heading-m">{t!(i18n, feedback.contacts_heading)}</h2>
+                <p>{t!(i18n, feedback.contacts_body)}</p>
+                <ul class="list">
+                    <li>
+                        <a href=format!("mailto:{OPERATOR_EMAIL}")>{OPERATOR_EMAIL}</a>
+                    </li>
+                    <li>
+                        <a href=format!("tel:{OPERATOR_PHONE_LINK}")>{OPERATOR_PHONE}</a>
+                    </li>
+                </ul>
+            </div>
+        </PageLayout>
+    }
+}

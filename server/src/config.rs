@@ -1,0 +1,100 @@
+//! Command line and environment configuration. Every setting has a flag and an environment
+//! variable; with nothing set, the portal runs on an SQLite file under `data/`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "server",
+    version,
+    about = "The State e-Services Portal: the citizen's personal cabinet and its operator console",
+    long_about = "The State e-Services Portal server. With no subcommand it serves the portal \
+                  (after applying pending migrations) on the SQLite database in the data \
+                  directory unless DATABASE_URL names another database."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve the portal over HTTP (the default). Applies pending migrations first.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    /// Default: the SQLite file `portal.db` in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port to listen on (the Leptos convention's variable).
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Directory for the embedded database and stored files; created when missing.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Language for visitors whose browser asks for none of Kyrgyz, Russian or English.
+    #[arg(long, env = "PORTAL_DEFAULT_LANGUAGE", default_value = "ky", global = true,
+          value_parser = ["ky", "ru", "en"])]
+    pub default_language: String,
+
+    /// Log format: readable text, or one JSON object per line.
+    #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Development mode: shows developer pages such as /dev/components.
+    #[arg(long, env = "PORTAL_DEV", global = true)]
+    pub dev: bool,
+
+    /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// The database URL in force: the configured one, else SQLite in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| domain::database::default_sqlite_url(&self.data_dir))
+    }
+
+    /// Creates the data directory if needed and proves it is writable.
+    pub fn prepare_data_dir(&self) -> Result<(), String> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"ok")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|e| format!("the data directory {} is not writable: {e}", dir.display()))
+    }
+}

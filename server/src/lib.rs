@@ -1,0 +1,13 @@
+//! The portal's HTTP server: configuration, the router with its middleware, health
+//! endpoints, and start-up. `main.rs` only parses the command line and calls in here, so
+//! the HTTP tests build exactly the router that production runs.
+
+pub mod api_errors;
+pub mod config;
+pub mod health;
+pub mod language;
+pub mod router;
+pub mod telemetry;
+
+pub use config::{Cli, Command, Config};
+pub use router::{AppState, router};

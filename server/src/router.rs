@@ -1,0 +1,119 @@
+//! The router: pages, server functions, static files and health endpoints, wrapped in the
+//! middleware stack. Layers listed later wrap earlier ones, so a request meets them from
+//! the bottom of `router()` up.
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{FromRef, Request},
+    http::{HeaderName, HeaderValue, header},
+    middleware,
+    routing::get,
+};
+use domain::DatabaseConnection;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::{
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use app::{App, server::ServerContext, shell};
+
+use crate::{api_errors, health, language};
+
+/// The largest request body the portal accepts (uploads will get their own limit). A
+/// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+
+/// What every handler may reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub dev_mode: bool,
+    /// One of `language::SUPPORTED`.
+    pub default_language: &'static str,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    fn server_context(&self) -> ServerContext {
+        ServerContext {
+            db: self.db.clone(),
+            dev_mode: self.dev_mode,
+        }
+    }
+}
+
+/// The whole portal as one axum router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = state.server_context();
+    let options = state.leptos_options.clone();
+
+    let request_id = HeaderName::from_static("x-request-id");
+    // leptos_routes also mounts every server function under /api/.
+    let site = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(middleware::from_fn(api_errors::server_fn_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            language::negotiate_language,
+        ));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(site)
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            // Same-origin referers are kept: no-JS server function redirects need them.
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
