@@ -61,6 +61,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, after hydration: mark the page as interactive so
+    // that end-to-end tests (and styles, if ever needed) know JavaScript has taken over.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         // The server negotiates the language and remembers it in its own cookie; the
         // context reads the negotiated Accept-Language on the server and `<html lang>`

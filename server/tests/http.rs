@@ -60,7 +60,7 @@ fn form_post(uri: &str, form: &str) -> Request<Body> {
         .unwrap()
 }
 
-fn header_of<'a>(response: &'a Response<Body>, name: header::HeaderName) -> &'a str {
+fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(name)

@@ -1,0 +1,34 @@
+// An axe-core scan (WCAG 2.2 A and AA rules) of every page, in every language, in every
+// project: zero violations.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, Page, test } from "@playwright/test";
+import { LANGUAGES, open, t } from "./support";
+
+async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(summary).toEqual([]);
+}
+
+for (const lang of LANGUAGES) {
+  test(`every page passes axe (${lang})`, async ({ page }, testInfo) => {
+    for (const url of ["/", "/feedback", "/dev/components", "/no-such-page"]) {
+      await open(page, `${url}?lang=${lang}`, testInfo);
+      await expectNoViolations(page);
+    }
+
+    // The form with errors, and the confirmation page.
+    await open(page, `/feedback?lang=${lang}`, testInfo);
+    await page.getByRole("button", { name: t(lang, "feedback.submit") }).click();
+    await expect(page.locator(".error-summary")).toBeVisible();
+    await expectNoViolations(page);
+
+    await page.getByLabel(t(lang, "feedback.topic_suggestion")).check();
+    await page.getByLabel(t(lang, "feedback.message_label")).fill("An accessible portal, please.");
+    await page.getByRole("button", { name: t(lang, "feedback.submit") }).click();
+    await expect(page.getByTestId("reference")).toBeVisible();
+    await expectNoViolations(page);
+  });
+}

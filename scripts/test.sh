@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up and runs every check and test: formatting, lints, the wasm dependency rule,
+# domain tests on SQLite and PostgreSQL, HTTP tests, the release build, Playwright in
+# Chromium (JavaScript on and off, desktop and phone), and the size budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+source scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "PostgreSQL"
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+# Databases left by an interrupted earlier run.
+psql -h 127.0.0.1 -U postgres -d postgres -Atc \
+  "SELECT datname FROM pg_database WHERE datname LIKE 'portal_test_%'" |
+  while read -r name; do psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; done
+
+step "Formatting"
+cargo fmt --all --check
+
+step "Lints (server side, then the wasm build)"
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "The wasm build contains no server-only crates"
+forbidden=$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none |
+  grep -E '^(sea-orm|sea-query|sqlx[a-z-]*|tokio|argon2|domain) ' | sort -u || true)
+if [ -n "$forbidden" ]; then
+  echo "server-only crates reached the wasm build:"; echo "$forbidden"; exit 1
+fi
+echo "none of sea-orm, sqlx, tokio, argon2, domain"
+
+step "Unit, service and HTTP tests (SQLite and PostgreSQL)"
+cargo test --workspace --exclude frontend
+
+step "Release build"
+cargo leptos build --release
+
+step "End-to-end tests (Chromium; JavaScript on and off; desktop and phone)"
+PORTAL_E2E_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORTAL_E2E_DATA_DIR=$(mktemp -d)
+export PORTAL_E2E_PORT PORTAL_E2E_DATA_DIR
+trap 'rm -rf "$PORTAL_E2E_DATA_DIR"' EXIT
+(cd end2end && npx playwright test)
+
+step "Size budget"
+scripts/size-report.sh
+
+printf '\nAll checks passed in %ss.\n' "$(( $(date +%s) - started ))"
