@@ -1,9 +1,11 @@
-// The language switch works without JavaScript and is remembered.
+// The language switch works without JavaScript and is remembered; a first visit follows
+// the browser's Accept-Language, and Kyrgyz is the default for anyone else.
 import { expect, test } from "@playwright/test";
-import { open, t } from "./support";
+import { newContext, open, t } from "./support";
 
-test("Kyrgyz is the default and the switch is remembered", async ({ page }, testInfo) => {
-  await page.context().setExtraHTTPHeaders({ "Accept-Language": "de-DE,de;q=0.9" });
+test("Kyrgyz is the default and the switch is remembered", async ({ browser }, testInfo) => {
+  const context = await newContext(browser, testInfo, { locale: "de-DE" });
+  const page = await context.newPage();
   await open(page, "/", testInfo);
   await expect(page.locator("html")).toHaveAttribute("lang", "ky");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("ky", "home.title"));
@@ -16,13 +18,11 @@ test("Kyrgyz is the default and the switch is remembered", async ({ page }, test
   await open(page, "/feedback", testInfo);
   await expect(page.locator("html")).toHaveAttribute("lang", "ru");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("ru", "feedback.title"));
+  await context.close();
 });
 
 test("a first visit follows Accept-Language", async ({ browser }, testInfo) => {
-  const context = await browser.newContext({
-    ...testInfo.project.use,
-    locale: "en-US",
-  });
+  const context = await newContext(browser, testInfo, { locale: "en-US" });
   const page = await context.newPage();
   await open(page, "/feedback", testInfo);
   await expect(page.locator("html")).toHaveAttribute("lang", "en");

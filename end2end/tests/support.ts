@@ -1,6 +1,6 @@
 // Shared helpers: the real translation files (so tests follow the product's own words),
 // the languages, and waiting for hydration when JavaScript is on.
-import { expect, Page, TestInfo } from "@playwright/test";
+import { Browser, BrowserContext, BrowserContextOptions, expect, Page, TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -41,4 +41,22 @@ export async function open(page: Page, url: string, testInfo: TestInfo): Promise
 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A fresh browser context with the project's device settings and some overrides. */
+export async function newContext(
+  browser: Browser,
+  testInfo: TestInfo,
+  overrides: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const use = testInfo.project.use;
+  return browser.newContext({
+    baseURL: use.baseURL,
+    viewport: use.viewport,
+    isMobile: use.isMobile,
+    hasTouch: use.hasTouch,
+    deviceScaleFactor: use.deviceScaleFactor,
+    javaScriptEnabled: use.javaScriptEnabled,
+    ...overrides,
+  });
 }
