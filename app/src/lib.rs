@@ -19,6 +19,7 @@ pub mod operator;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod text;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -38,6 +39,8 @@ use crate::{
 
 /// The HTML document around the app, rendered by the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html>

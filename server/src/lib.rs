@@ -6,6 +6,7 @@ pub mod api_errors;
 pub mod config;
 pub mod health;
 pub mod language;
+pub mod perimeter;
 pub mod router;
 pub mod telemetry;
 

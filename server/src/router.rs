@@ -24,7 +24,7 @@ use tracing::Level;
 
 use app::{App, server::ServerContext, shell};
 
-use crate::{api_errors, health, language};
+use crate::{api_errors, health, language, perimeter};
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
 /// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
@@ -83,6 +83,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(site)
         .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(middleware::from_fn(perimeter::refuse_cross_site_writes))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            perimeter::DEFAULT_CSP,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

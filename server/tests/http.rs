@@ -327,3 +327,91 @@ async fn unknown_pages_and_references_are_404_in_the_readers_language() {
     assert_eq!(reference.status(), StatusCode::NOT_FOUND);
     assert!(body_text(reference).await.contains("Reference not found"));
 }
+
+#[tokio::test]
+async fn pages_carry_a_nonce_policy_that_covers_every_inline_script() {
+    let db = database().await;
+    let app = portal(&db, false);
+    for path in ["/", "/feedback", "/no/such/page"] {
+        let response = send(&app, get(path)).await;
+        let policy = header_of(&response, header::CONTENT_SECURITY_POLICY).to_owned();
+        assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("the policy names a nonce")
+            .to_owned();
+        let html = body_text(response).await;
+        // Leptos leaves an empty `<script></script>` at the end of the body; with nothing
+        // to run, the policy has nothing to allow.
+        let scripts = html.matches("<script").count() - html.matches("<script></script>").count();
+        assert!(scripts > 0);
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "every inline script of {path} carries this response's nonce"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let db = database().await;
+    let app = portal(&db, false);
+    for request in [
+        get("/healthz"),
+        get("/feedback"),
+        fetch_post("/api/feedback/submit", VALID),
+    ] {
+        let response = send(&app, request).await;
+        assert_eq!(
+            header_of(&response, header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff"
+        );
+        assert_eq!(header_of(&response, header::REFERRER_POLICY), "same-origin");
+        assert_eq!(header_of(&response, header::X_FRAME_OPTIONS), "DENY");
+        assert!(
+            header_of(&response, header::CONTENT_SECURITY_POLICY)
+                .contains("frame-ancestors 'none'")
+        );
+    }
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_with_403_and_store_nothing() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let mut by_origin = form_post("/api/feedback/submit", VALID);
+    by_origin
+        .headers_mut()
+        .insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+    by_origin
+        .headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(send(&app, by_origin).await.status(), StatusCode::FORBIDDEN);
+
+    let mut by_fetch_site = fetch_post("/api/feedback/submit", VALID);
+    by_fetch_site
+        .headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(
+        send(&app, by_fetch_site).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(stored_feedback(&db).await, 0);
+
+    let mut same_origin = form_post("/api/feedback/submit", VALID);
+    same_origin
+        .headers_mut()
+        .insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+    same_origin
+        .headers_mut()
+        .insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
+    same_origin
+        .headers_mut()
+        .insert("sec-fetch-site", "same-origin".parse().unwrap());
+    assert_eq!(send(&app, same_origin).await.status(), StatusCode::FOUND);
+    assert_eq!(stored_feedback(&db).await, 1);
+}

@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{described_by, error_id, hint_id};
-use crate::i18n::{t, use_i18n};
+use super::{FieldErrorMessage, described_by, error_id, group_class, hint_id};
 
 /// A checkbox that posts `value` under `name` when ticked (an unticked box posts nothing).
 /// Consent boxes must start unticked: `checked` defaults to false.
@@ -20,35 +19,16 @@ pub fn Checkbox(
     #[prop(optional)] checked: bool,
     #[prop(default = "true")] value: &'static str,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let has_hint = hint.is_some();
     let describedby = {
         let name = name.clone();
         move || described_by(&name, has_hint, error.with(Option::is_some))
     };
-    let group_class = move || {
-        if error.with(Option::is_some) {
-            "form-group form-group--error"
-        } else {
-            "form-group"
-        }
-    };
     let hint_id = hint_id(&name);
     let error_id = error_id(&name);
     view! {
-        <div class=group_class>
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="error-message" id=error_id.clone()>
-                                <span class="visually-hidden">{t!(i18n, common.error_prefix)}": "</span>
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+        <div class=move || group_class(error)>
+            <FieldErrorMessage id=error_id error />
             <div class="checkbox">
                 <input
                     class="checkbox__input"

@@ -22,7 +22,7 @@ const LANGUAGES: [(Locale, &str, &str); 3] = [
 /// `children` in the portal's header and footer.
 ///
 /// ```ignore
-/// <PageLayout title=Signal::derive(move || t_string!(i18n, feedback.title).to_string())
+/// <PageLayout title=text(|l| td_string!(l, feedback.title))
 ///     has_errors=Signal::derive(move || !errors.get().is_empty())>
 ///     <h1>...</h1>
 /// </PageLayout>

@@ -2,6 +2,10 @@
 //! Each has an example in its doc comment and on the `/dev/components` gallery page.
 //! Components take translated text from the page that uses them; they hold no strings.
 
+use leptos::prelude::*;
+
+use crate::i18n::{t, use_i18n};
+
 pub mod banner;
 pub mod button;
 pub mod checkbox;
@@ -17,6 +21,31 @@ pub use error_summary::{ErrorSummary, SummaryItem};
 pub use layout::PageLayout;
 pub use radios::{RadioOption, Radios};
 pub use text_field::TextField;
+
+/// The class of a field's wrapper: marked while the field is in error.
+pub(crate) fn group_class(error: Signal<Option<String>>) -> &'static str {
+    if error.with(Option::is_some) {
+        "form-group form-group--error"
+    } else {
+        "form-group"
+    }
+}
+
+/// The error line under a field's label, with a hidden "Error:" for screen readers.
+#[component]
+pub(crate) fn FieldErrorMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|message| {
+            view! {
+                <p class="error-message" id=id.clone()>
+                    <span class="visually-hidden">{t!(i18n, common.error_prefix)}": "</span>
+                    {message}
+                </p>
+            }
+        })
+    }
+}
 
 /// The id of the element that describes a field's error, for `aria-describedby`.
 pub(crate) fn error_id(name: &str) -> String {

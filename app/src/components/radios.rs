@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{described_by, error_id};
-use crate::i18n::{t, use_i18n};
+use super::{FieldErrorMessage, described_by, error_id, group_class};
 
 /// One choice of a [`Radios`] group.
 #[derive(Clone)]
@@ -29,17 +28,9 @@ pub fn Radios(
     selected: String,
     #[prop(optional, into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let describedby = {
         let name = name.clone();
         move || described_by(&name, false, error.with(Option::is_some))
-    };
-    let group_class = move || {
-        if error.with(Option::is_some) {
-            "form-group form-group--error"
-        } else {
-            "form-group"
-        }
     };
     let error_id = error_id(&name);
     let items = options
@@ -69,21 +60,10 @@ pub fn Radios(
         })
         .collect_view();
     view! {
-        <div class=group_class>
+        <div class=move || group_class(error)>
             <fieldset class="fieldset" aria-describedby=describedby>
                 <legend class="fieldset__legend">{legend}</legend>
-                {move || {
-                    error
-                        .get()
-                        .map(|message| {
-                            view! {
-                                <p class="error-message" id=error_id.clone()>
-                                    <span class="visually-hidden">{t!(i18n, common.error_prefix)}": "</span>
-                                    {message}
-                                </p>
-                            }
-                        })
-                }}
+                <FieldErrorMessage id=error_id error />
                 <div class="radios">{items}</div>
             </fieldset>
         </div>

@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{described_by, error_id, hint_id};
-use crate::i18n::{t, use_i18n};
+use super::{FieldErrorMessage, described_by, error_id, group_class, hint_id};
 
 /// A text field with its label, hint and error. `name` is also the element id, so the error
 /// summary can link to it.
@@ -43,20 +42,12 @@ pub fn TextField(
     #[prop(optional)]
     required: bool,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let has_hint = hint.is_some();
     let describedby = {
         let name = name.clone();
         move || described_by(&name, has_hint, error.with(Option::is_some))
     };
     let invalid = move || error.with(Option::is_some).then_some("true");
-    let group_class = move || {
-        if error.with(Option::is_some) {
-            "form-group form-group--error"
-        } else {
-            "form-group"
-        }
-    };
     let control = if multiline {
         view! {
             <textarea
@@ -93,23 +84,12 @@ pub fn TextField(
     let hint_id = hint_id(&name);
     let error_id = error_id(&name);
     view! {
-        <div class=group_class>
+        <div class=move || group_class(error)>
             <label class="label" for=name.clone()>
                 {label}
             </label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="error-message" id=error_id.clone()>
-                                <span class="visually-hidden">{t!(i18n, common.error_prefix)}": "</span>
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldErrorMessage id=error_id error />
             {control}
         </div>
     }

@@ -9,8 +9,9 @@ use crate::{
         RadioOption, Radios, SummaryItem, TextField,
     },
     error::AppError,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t, td_string, use_i18n},
     pages::not_found::NotFoundPage,
+    text::text,
 };
 
 /// Whether the server runs in development mode.
@@ -41,10 +42,7 @@ pub fn ComponentGallery() -> impl IntoView {
 #[component]
 fn Gallery() -> impl IntoView {
     let i18n = use_i18n();
-    let text = move |key: fn(crate::i18n::Locale) -> &'static str| {
-        Signal::derive(move || key(i18n.get_locale()).to_string())
-    };
-    let sample_error = text(|l| crate::i18n::td_string!(l, dev.sample_error));
+    let sample_error = text(|l| td_string!(l, dev.sample_error));
     let summary = Signal::derive(move || {
         vec![SummaryItem {
             field: Some("sample-error".into()),
@@ -52,33 +50,33 @@ fn Gallery() -> impl IntoView {
         }]
     });
     view! {
-        <PageLayout title=Signal::derive(move || t_string!(i18n, dev.title).to_string())>
+        <PageLayout title=text(|l| td_string!(l, dev.title))>
             <h1 class="heading-l">{t!(i18n, dev.title)}</h1>
             <p class="lead">{t!(i18n, dev.lead)}</p>
 
             <h2 class="heading-m">{t!(i18n, dev.text_field)}</h2>
             <TextField
                 name="sample"
-                label=text(|l| crate::i18n::td_string!(l, dev.sample_label))
-                hint=text(|l| crate::i18n::td_string!(l, dev.sample_hint))
+                label=text(|l| td_string!(l, dev.sample_label))
+                hint=text(|l| td_string!(l, dev.sample_hint))
                 autocomplete="name"
             />
             <TextField
                 name="sample-error"
-                label=text(|l| crate::i18n::td_string!(l, dev.sample_label))
+                label=text(|l| td_string!(l, dev.sample_label))
                 error=Signal::derive(move || Some(sample_error.get()))
             />
 
             <h2 class="heading-m">{t!(i18n, dev.checkbox)}</h2>
-            <Checkbox name="sample-checkbox" label=text(|l| crate::i18n::td_string!(l, dev.sample_checkbox)) />
+            <Checkbox name="sample-checkbox" label=text(|l| td_string!(l, dev.sample_checkbox)) />
 
             <h2 class="heading-m">{t!(i18n, dev.radios)}</h2>
             <Radios
                 name="sample-radios"
-                legend=text(|l| crate::i18n::td_string!(l, dev.radios))
+                legend=text(|l| td_string!(l, dev.radios))
                 options=vec![
-                    RadioOption { value: "a", label: text(|l| crate::i18n::td_string!(l, dev.sample_option_a)) },
-                    RadioOption { value: "b", label: text(|l| crate::i18n::td_string!(l, dev.sample_option_b)) },
+                    RadioOption { value: "a", label: text(|l| td_string!(l, dev.sample_option_a)) },
+                    RadioOption { value: "b", label: text(|l| td_string!(l, dev.sample_option_b)) },
                 ]
             />
 
@@ -90,7 +88,7 @@ fn Gallery() -> impl IntoView {
             </div>
 
             <h2 class="heading-m">{t!(i18n, dev.banner)}</h2>
-            <NotificationBanner kind=BannerKind::Information title=text(|l| crate::i18n::td_string!(l, dev.banner_title))>
+            <NotificationBanner kind=BannerKind::Information title=text(|l| td_string!(l, dev.banner_title))>
                 <p>{t!(i18n, dev.banner_body)}</p>
             </NotificationBanner>
 

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     components::{Button, ErrorSummary, PageLayout, RadioOption, Radios, SummaryItem, TextField},
     error::{AppError, FieldError, message},
-    i18n::{t, t_string, use_i18n},
+    i18n::{t, td_string, use_i18n},
     operator::{OPERATOR_EMAIL, OPERATOR_PHONE, OPERATOR_PHONE_LINK},
+    text::{TextKey, text},
 };
 
 /// The draft name under which a failed no-JS submission is kept.
@@ -82,7 +83,14 @@ pub async fn take_feedback_draft() -> Result<Option<FeedbackDraft>, AppError> {
     Ok(crate::server::take_draft(DRAFT_FORM).await)
 }
 
-const TOPICS: [&str; 5] = ["question", "problem", "suggestion", "complaint", "other"];
+/// The topics offered, in the order shown, with their labels.
+const TOPICS: [(&str, TextKey); 5] = [
+    ("question", |l| td_string!(l, feedback.topic_question)),
+    ("problem", |l| td_string!(l, feedback.topic_problem)),
+    ("suggestion", |l| td_string!(l, feedback.topic_suggestion)),
+    ("complaint", |l| td_string!(l, feedback.topic_complaint)),
+    ("other", |l| td_string!(l, feedback.topic_other)),
+];
 
 #[component]
 pub fn FeedbackPage() -> impl IntoView {
@@ -137,22 +145,9 @@ pub fn FeedbackPage() -> impl IntoView {
             )
             .collect::<Vec<_>>()
     });
-    let topic_label = move |topic: &'static str| {
-        Signal::derive(move || {
-            match topic {
-                "question" => t_string!(i18n, feedback.topic_question),
-                "problem" => t_string!(i18n, feedback.topic_problem),
-                "suggestion" => t_string!(i18n, feedback.topic_suggestion),
-                "complaint" => t_string!(i18n, feedback.topic_complaint),
-                _ => t_string!(i18n, feedback.topic_other),
-            }
-            .to_string()
-        })
-    };
-
     view! {
         <PageLayout
-            title=Signal::derive(move || t_string!(i18n, feedback.title).to_string())
+            title=text(|l| td_string!(l, feedback.title))
             has_errors=Signal::derive(move || !summary.with(Vec::is_empty))
         >
             <div class="narrow">
@@ -164,21 +159,21 @@ pub fn FeedbackPage() -> impl IntoView {
                         let draft = draft.await;
                         let options = TOPICS
                             .into_iter()
-                            .map(|value| RadioOption { value, label: topic_label(value) })
+                            .map(|(value, label)| RadioOption { value, label: text(label) })
                             .collect::<Vec<_>>();
                         view! {
                             <ActionForm action=submit attr:novalidate=true attr:class="form">
                                 <Radios
                                     name="topic"
-                                    legend=Signal::derive(move || t_string!(i18n, feedback.topic_legend).to_string())
+                                    legend=text(|l| td_string!(l, feedback.topic_legend))
                                     options=options
                                     selected=draft.topic
                                     error=error_for("topic")
                                 />
                                 <TextField
                                     name="message"
-                                    label=Signal::derive(move || t_string!(i18n, feedback.message_label).to_string())
-                                    hint=Signal::derive(move || t_string!(i18n, feedback.message_hint).to_string())
+                                    label=text(|l| td_string!(l, feedback.message_label))
+                                    hint=text(|l| td_string!(l, feedback.message_hint))
                                     multiline=true
                                     required=true
                                     value=draft.message
@@ -186,8 +181,8 @@ pub fn FeedbackPage() -> impl IntoView {
                                 />
                                 <TextField
                                     name="reply_email"
-                                    label=Signal::derive(move || t_string!(i18n, feedback.reply_email_label).to_string())
-                                    hint=Signal::derive(move || t_string!(i18n, feedback.reply_email_hint).to_string())
+                                    label=text(|l| td_string!(l, feedback.reply_email_label))
+                                    hint=text(|l| td_string!(l, feedback.reply_email_hint))
                                     input_type="email"
                                     autocomplete="email"
                                     value=draft.reply_email

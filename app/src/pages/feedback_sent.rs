@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     components::PageLayout,
     error::AppError,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t, td_string, use_i18n},
+    text::text,
 };
 
 /// What the confirmation page shows about a stored message.
@@ -49,7 +50,7 @@ pub fn FeedbackSentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match confirmation.await {
                     Some(found) => view! {
-                        <PageLayout title=Signal::derive(move || t_string!(i18n, feedback_sent.title).to_string())>
+                        <PageLayout title=text(|l| td_string!(l, feedback_sent.title))>
                             <div class="narrow">
                                 <div class="panel panel--confirmation">
                                     <h1 class="panel__title">{t!(i18n, feedback_sent.title)}</h1>
@@ -84,13 +85,10 @@ pub fn FeedbackSentPage() -> impl IntoView {
 
 #[component]
 fn UnknownReference() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    crate::pages::not_found::respond_not_found();
     let i18n = use_i18n();
     view! {
-        <PageLayout title=Signal::derive(move || t_string!(i18n, feedback_sent.unknown_title).to_string())>
+        <PageLayout title=text(|l| td_string!(l, feedback_sent.unknown_title))>
             <h1 class="heading-l">{t!(i18n, feedback_sent.unknown_title)}</h1>
             <p>{t!(i18n, feedback_sent.unknown_body)}</p>
             <p>

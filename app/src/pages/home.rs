@@ -4,14 +4,15 @@ use leptos::prelude::*;
 
 use crate::{
     components::PageLayout,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t, td_string, use_i18n},
+    text::text,
 };
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <PageLayout title=Signal::derive(move || t_string!(i18n, home.title).to_string())>
+        <PageLayout title=text(|l| td_string!(l, home.title))>
             <h1 class="heading-xl">{t!(i18n, home.title)}</h1>
             <p class="lead">{t!(i18n, home.lead)}</p>
             <section class="card">

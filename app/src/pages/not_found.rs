@@ -4,18 +4,24 @@ use leptos::prelude::*;
 
 use crate::{
     components::PageLayout,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t, td_string, use_i18n},
+    text::text,
 };
 
-#[component]
-pub fn NotFoundPage() -> impl IntoView {
+/// Answers the current server render with status 404 (does nothing in the browser).
+pub fn respond_not_found() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    respond_not_found();
     let i18n = use_i18n();
     view! {
-        <PageLayout title=Signal::derive(move || t_string!(i18n, not_found.title).to_string())>
+        <PageLayout title=text(|l| td_string!(l, not_found.title))>
             <h1 class="heading-l">{t!(i18n, not_found.title)}</h1>
             <p>{t!(i18n, not_found.body)}</p>
             <p>

@@ -1,3 +1,5 @@
+//! The `feedback` table: messages sent to the operator through the contact page.
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

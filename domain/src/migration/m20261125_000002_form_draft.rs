@@ -1,3 +1,5 @@
+//! The `form_draft` table: what a no-JavaScript form held when it failed validation.
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
