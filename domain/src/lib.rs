@@ -9,7 +9,9 @@ pub mod database;
 pub mod entities;
 pub mod feedback;
 pub mod form_draft;
+pub mod identity;
 pub mod migration;
+pub mod password;
 pub mod validate;
 
 pub use sea_orm::{DatabaseConnection, DbErr};
