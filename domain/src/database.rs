@@ -23,7 +23,7 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("portal.db").display())
 }
 
-/// Connects to `url`. SQLite gets WAL journaling and enforced foreign keys.
+/// Connects to `url`. SQLite gets WAL journaling.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
     let scheme = url.split(':').next().unwrap_or_default();
     if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
@@ -44,15 +44,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
         .await
         .map_err(OpenError::Connect)?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 5000",
-        ] {
-            db.execute_unprepared(pragma)
-                .await
-                .map_err(OpenError::Connect)?;
-        }
+        // WAL lets readers work while a write commits; the mode is stored in the file, so
+        // one connection sets it for all. (sqlx already enables foreign keys and a busy
+        // timeout on every connection it opens.)
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(OpenError::Connect)?;
     }
     Ok(db)
 }

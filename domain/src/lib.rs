@@ -5,6 +5,7 @@
 //! SQLite and PostgreSQL. Nothing here knows about requests, cookies or translations: errors
 //! carry machine-readable problems that the `app` crate turns into translated messages.
 
+pub mod agreement;
 pub mod database;
 pub mod entities;
 pub mod feedback;
@@ -12,6 +13,8 @@ pub mod form_draft;
 pub mod identity;
 pub mod migration;
 pub mod password;
+pub mod registration;
+pub mod sessions;
 pub mod validate;
 
 pub use sea_orm::{DatabaseConnection, DbErr};

@@ -1,5 +1,10 @@
 //! SeaORM entities, one file per table. Entities never leave the server: the `app` crate
 //! sends its own DTOs over the wire.
 
+pub mod acceptance_record;
+pub mod account;
+pub mod agreement_text;
+pub mod agreement_version;
 pub mod feedback;
 pub mod form_draft;
+pub mod session;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_feedback;
 mod m20261125_000002_form_draft;
+mod m20261125_000003_identity;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_feedback::Migration),
             Box::new(m20261125_000002_form_draft::Migration),
+            Box::new(m20261125_000003_identity::Migration),
         ]
     }
 }

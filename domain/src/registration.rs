@@ -1,0 +1,344 @@
+//! Registration in the identification system (product.md §1): an individual, or an
+//! organization through its representative. No account exists until the user has accepted
+//! the agreement in force and consented to personal-data processing; both are recorded as
+//! evidence in the same transaction that creates the account.
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, SqlErr, TransactionTrait,
+};
+
+use crate::{
+    agreement,
+    entities::{acceptance_record, account},
+    identity::{Inn, InnProblem, Phone, PhoneProblem, Pin, PinProblem},
+    password::{self, PasswordHasher, PasswordProblem},
+    validate,
+};
+
+/// Longest name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    Individual,
+    Organization,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Individual => "individual",
+            Self::Organization => "organization",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Individual, Self::Organization]
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// The registration form as submitted, unvalidated, with what the user was shown.
+#[derive(Clone, Debug, Default)]
+pub struct RegistrationForm {
+    pub kind: String,
+    /// The PIN of the individual, or of the organization's representative.
+    pub pin: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub password: String,
+    pub inn: String,
+    pub organization_name: String,
+    pub accepts_agreement: bool,
+    pub consents_to_personal_data: bool,
+    /// The agreement version the form showed; registration fails if another took effect.
+    pub agreement_version_shown: i32,
+    /// The checkbox wordings exactly as shown, for the evidence records.
+    pub agreement_wording: String,
+    pub consent_wording: String,
+    pub language: String,
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// One thing wrong with the form, by field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationProblem {
+    KindMissing,
+    Pin(PinProblem),
+    FullNameMissing,
+    FullNameTooLong,
+    /// Neither an email nor a phone was given.
+    ContactMissing,
+    EmailInvalid,
+    Phone(PhoneProblem),
+    Password(PasswordProblem),
+    Inn(InnProblem),
+    OrganizationNameMissing,
+    OrganizationNameTooLong,
+    AgreementNotAccepted,
+    PersonalDataConsentMissing,
+    /// The agreement changed while the form was open: it must be shown again.
+    AgreementChanged,
+    /// This PIN (individual) or INN (organization) already has an account.
+    AlreadyRegistered,
+    EmailTaken,
+}
+
+impl RegistrationProblem {
+    /// The form field the problem belongs to.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::KindMissing => "kind",
+            Self::Pin(_) | Self::AlreadyRegistered => "pin",
+            Self::FullNameMissing | Self::FullNameTooLong => "full_name",
+            Self::ContactMissing | Self::EmailInvalid | Self::EmailTaken => "email",
+            Self::Phone(_) => "phone",
+            Self::Password(_) => "password",
+            Self::Inn(_) => "inn",
+            Self::OrganizationNameMissing | Self::OrganizationNameTooLong => "organization_name",
+            Self::AgreementNotAccepted | Self::AgreementChanged => "accepts_agreement",
+            Self::PersonalDataConsentMissing => "consents_to_personal_data",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("the registration form has {} problem(s)", .0.len())]
+    Invalid(Vec<RegistrationProblem>),
+    #[error("no agreement version is in force")]
+    NoAgreement,
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// The account just created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisteredAccount {
+    pub account_id: i64,
+    pub subject: String,
+    pub kind: AccountKind,
+}
+
+struct ValidRegistration {
+    kind: AccountKind,
+    identifier: String,
+    pin: String,
+    full_name: String,
+    organization_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+fn name(
+    value: &str,
+    missing: RegistrationProblem,
+    too_long: RegistrationProblem,
+    problems: &mut Vec<RegistrationProblem>,
+) -> String {
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_empty() {
+        problems.push(missing);
+    } else if value.chars().count() > MAX_NAME_CHARS {
+        problems.push(too_long);
+    }
+    value
+}
+
+/// Checks every field and reports all problems at once, in the order of the form.
+fn validate_form(
+    form: &RegistrationForm,
+    today: chrono::NaiveDate,
+) -> Result<ValidRegistration, Vec<RegistrationProblem>> {
+    use RegistrationProblem as P;
+    let mut problems = Vec::new();
+    let kind = AccountKind::parse(form.kind.trim());
+    if kind.is_none() {
+        problems.push(P::KindMissing);
+    }
+    let inn = match kind {
+        Some(AccountKind::Organization) => Inn::parse(&form.inn)
+            .map_err(|problem| problems.push(P::Inn(problem)))
+            .ok(),
+        _ => None,
+    };
+    let organization_name = match kind {
+        Some(AccountKind::Organization) => Some(name(
+            &form.organization_name,
+            P::OrganizationNameMissing,
+            P::OrganizationNameTooLong,
+            &mut problems,
+        )),
+        _ => None,
+    };
+    let pin = Pin::parse(&form.pin, today)
+        .map_err(|problem| problems.push(P::Pin(problem)))
+        .ok();
+    let full_name = name(
+        &form.full_name,
+        P::FullNameMissing,
+        P::FullNameTooLong,
+        &mut problems,
+    );
+
+    let email = form.email.trim().to_lowercase();
+    let phone = form.phone.trim();
+    if email.is_empty() && phone.is_empty() {
+        problems.push(P::ContactMissing);
+    }
+    if !email.is_empty() && !validate::is_email(&email) {
+        problems.push(P::EmailInvalid);
+    }
+    let phone = if phone.is_empty() {
+        None
+    } else {
+        Phone::parse(phone)
+            .map_err(|problem| problems.push(P::Phone(problem)))
+            .ok()
+    };
+
+    let identifiers = [form.pin.trim(), form.inn.trim(), email.as_str()];
+    if let Err(problem) = password::check_new_password(&form.password, &identifiers) {
+        problems.push(P::Password(problem));
+    }
+    if !form.accepts_agreement {
+        problems.push(P::AgreementNotAccepted);
+    }
+    if !form.consents_to_personal_data {
+        problems.push(P::PersonalDataConsentMissing);
+    }
+    match (kind, pin) {
+        (Some(kind), Some(pin)) if problems.is_empty() => {
+            let identifier = match (&inn, kind) {
+                (Some(inn), AccountKind::Organization) => inn.as_str().to_owned(),
+                _ => pin.as_str().to_owned(),
+            };
+            Ok(ValidRegistration {
+                kind,
+                identifier,
+                pin: pin.as_str().to_owned(),
+                full_name,
+                organization_name,
+                email: (!email.is_empty()).then_some(email),
+                phone: phone.map(|p| p.as_str().to_owned()),
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+fn random_subject() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Creates the account and records the acceptance and the consent, or changes nothing.
+#[tracing::instrument(skip_all, fields(kind = %form.kind))]
+pub async fn register(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    form: &RegistrationForm,
+    now: DateTime<Utc>,
+) -> Result<RegisteredAccount, RegistrationError> {
+    use RegistrationProblem as P;
+    let valid = validate_form(form, now.date_naive()).map_err(RegistrationError::Invalid)?;
+
+    let version = agreement::version_in_force(db, now)
+        .await?
+        .ok_or(RegistrationError::NoAgreement)?;
+    if version != form.agreement_version_shown {
+        return Err(RegistrationError::Invalid(vec![P::AgreementChanged]));
+    }
+    let text = match agreement::text_of(db, version, &form.language).await? {
+        Some(text) => text,
+        None => agreement::text_of(db, version, "ky")
+            .await?
+            .ok_or(RegistrationError::NoAgreement)?,
+    };
+
+    let mut taken = Vec::new();
+    let existing = account::Entity::find()
+        .filter(account::Column::Kind.eq(valid.kind.as_str()))
+        .filter(account::Column::Identifier.eq(&valid.identifier))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        taken.push(P::AlreadyRegistered);
+    }
+    if let Some(email) = &valid.email {
+        let owner = account::Entity::find()
+            .filter(account::Column::Email.eq(email))
+            .one(db)
+            .await?;
+        if owner.is_some() {
+            taken.push(P::EmailTaken);
+        }
+    }
+    if !taken.is_empty() {
+        return Err(RegistrationError::Invalid(taken));
+    }
+
+    // Hash outside the transaction: it takes tens of milliseconds on purpose.
+    let password_hash = hasher.hash(&form.password).await?;
+    let subject = random_subject();
+    let txn = db.begin().await?;
+    let inserted = account::ActiveModel {
+        subject: Set(subject.clone()),
+        kind: Set(valid.kind.as_str().to_owned()),
+        identifier: Set(valid.identifier),
+        person_pin: Set(valid.pin),
+        full_name: Set(valid.full_name),
+        organization_name: Set(valid.organization_name),
+        email: Set(valid.email),
+        phone: Set(valid.phone),
+        password_hash: Set(password_hash),
+        language: Set(text.language.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let inserted = match inserted {
+        Ok(row) => row,
+        // Someone registered the same PIN, INN or email a moment ago.
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(RegistrationError::Invalid(vec![P::AlreadyRegistered]));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (kind, wording) in [
+        ("agreement_accepted", &form.agreement_wording),
+        ("pd_consent_given", &form.consent_wording),
+    ] {
+        acceptance_record::ActiveModel {
+            subject: Set(subject.clone()),
+            kind: Set(kind.to_owned()),
+            agreement_version: Set(version),
+            language: Set(text.language.clone()),
+            text_sha256: Set(text.sha256.clone()),
+            wording: Set(wording.clone()),
+            recorded_at: Set(now),
+            address: Set(form.address.clone()),
+            user_agent: Set(form.user_agent.clone()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(account_id = inserted.id, "account registered");
+    Ok(RegisteredAccount {
+        account_id: inserted.id,
+        subject,
+        kind: valid.kind,
+    })
+}

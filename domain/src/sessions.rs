@@ -1,0 +1,212 @@
+//! Server-side sessions (product.md §3, Security): a random 256-bit token in the browser,
+//! its SHA-256 here; an idle timeout and an absolute lifetime; listing and revoking them
+//! per account. Every query that lists or revokes is scoped by the account.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+
+use crate::entities::session;
+
+/// How long sessions live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Without a request for this long, the session ends.
+    pub idle_timeout: Duration,
+    /// Whatever the activity, the session ends this long after sign-in.
+    pub absolute_lifetime: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::minutes(15),
+            absolute_lifetime: Duration::hours(12),
+        }
+    }
+}
+
+/// `last_seen_at` is written at most this often, so that reading pages is not a write each.
+const TOUCH_INTERVAL: Duration = Duration::seconds(30);
+
+/// Why a token no longer signs anyone in; the sign-in page explains each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Unknown token (never issued, or its account is gone).
+    Unknown,
+    IdleTimeout,
+    LifetimeOver,
+    /// Ended by Exit, by the user from another session, or by a password change.
+    Revoked,
+}
+
+/// A valid session, as a request sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveSession {
+    pub session_id: i64,
+    pub account_id: i64,
+    /// When the session ends if no further request comes.
+    pub idle_deadline: DateTime<Utc>,
+}
+
+/// A session as its owner sees it in the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub session_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// A new session: `token` goes into the cookie and is never stored.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub session_id: i64,
+    pub token: String,
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session with a fresh token (a new token at every sign-in: no fixation).
+pub async fn start_session(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    address: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+) -> Result<NewSession, DbErr> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let row = session::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + policy.absolute_lifetime),
+        address: Set(address.chars().take(64).collect()),
+        user_agent: Set(user_agent.chars().take(512).collect()),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(NewSession {
+        session_id: row.id,
+        token,
+    })
+}
+
+/// The session behind `token`, if it is still valid at `now`; records the activity.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+) -> Result<Result<ActiveSession, SessionEnd>, DbErr> {
+    let Some(row) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(Err(SessionEnd::Unknown));
+    };
+    if row.revoked_at.is_some() {
+        return Ok(Err(SessionEnd::Revoked));
+    }
+    if now >= row.expires_at {
+        return Ok(Err(SessionEnd::LifetimeOver));
+    }
+    if now >= row.last_seen_at + policy.idle_timeout {
+        return Ok(Err(SessionEnd::IdleTimeout));
+    }
+    let mut last_seen = row.last_seen_at;
+    if now - row.last_seen_at >= TOUCH_INTERVAL {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+        last_seen = now;
+    }
+    Ok(Ok(ActiveSession {
+        session_id: row.id,
+        account_id: row.account_id,
+        idle_deadline: (last_seen + policy.idle_timeout).min(row.expires_at),
+    }))
+}
+
+/// The account's sessions that are still valid at `now`, most recently used first.
+pub async fn list_sessions(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+) -> Result<Vec<SessionSummary>, DbErr> {
+    let rows = session::Entity::find()
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - policy.idle_timeout))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionSummary {
+            session_id: row.id,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            address: row.address,
+            user_agent: row.user_agent,
+        })
+        .collect())
+}
+
+/// Ends one session of the account (Exit, or "sign out" in the list). A session of
+/// another account is left alone: the answer is false, as for an unknown one.
+pub async fn revoke_session(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    session_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends every session of the account except `keep` (none: all of them). Returns how many.
+pub async fn revoke_other_sessions(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    keep: Option<i64>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut update = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        update = update.filter(session::Column::Id.ne(keep));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
