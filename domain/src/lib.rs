@@ -15,6 +15,8 @@ pub mod migration;
 pub mod password;
 pub mod registration;
 pub mod sessions;
+pub mod sign_in;
+pub mod throttle;
 pub mod validate;
 
 pub use sea_orm::{DatabaseConnection, DbErr};

@@ -8,3 +8,4 @@ pub mod agreement_version;
 pub mod feedback;
 pub mod form_draft;
 pub mod session;
+pub mod sign_in_attempt;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_feedback;
 mod m20261125_000002_form_draft;
 mod m20261125_000003_identity;
+mod m20261125_000004_sign_in_attempt;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_feedback::Migration),
             Box::new(m20261125_000002_form_draft::Migration),
             Box::new(m20261125_000003_identity::Migration),
+            Box::new(m20261125_000004_sign_in_attempt::Migration),
         ]
     }
 }

@@ -1,0 +1,129 @@
+//! Signing in with a PIN, an INN or an email and a password (product.md §1).
+//!
+//! An unknown identifier and a wrong password get the same answer after the same work (a
+//! dummy Argon2 verification), and throttling counts what was typed rather than accounts,
+//! so nothing here tells an attacker which accounts exist.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::{
+    entities::account,
+    password::{HashError, PasswordHasher},
+    sessions::{self, NewSession, SessionPolicy},
+    throttle::{self, AttemptKind, Throttled},
+};
+
+/// What the sign-in form sent, and where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct SignInForm {
+    /// A PIN, an INN or an email address.
+    pub identifier: String,
+    pub password: String,
+    pub address: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The identifier or the password is missing.
+    #[error("identifier and password are required")]
+    Incomplete,
+    /// Unknown identifier or wrong password: deliberately indistinguishable.
+    #[error("the identifier or the password is wrong")]
+    InvalidCredentials,
+    #[error("too many attempts; retry at {}", .0.retry_at)]
+    Throttled(Throttled),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// A successful sign-in: the account and its new session.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub account_id: i64,
+    pub session: NewSession,
+}
+
+/// The account an identifier names: an email, else a PIN (individual), else an INN
+/// (organization). A person whose PIN equals an organization's INN signs in to the
+/// organization with its email.
+async fn find_account(
+    db: &DatabaseConnection,
+    identifier: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    let typed = identifier.trim();
+    if typed.contains('@') {
+        return account::Entity::find()
+            .filter(account::Column::Email.eq(typed.to_lowercase()))
+            .one(db)
+            .await;
+    }
+    let digits: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    for kind in ["individual", "organization"] {
+        let found = account::Entity::find()
+            .filter(account::Column::Kind.eq(kind))
+            .filter(account::Column::Identifier.eq(&digits))
+            .one(db)
+            .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// Checks the password and starts a session, or explains why not.
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    form: &SignInForm,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+) -> Result<SignedIn, SignInError> {
+    if form.identifier.trim().is_empty() || form.password.is_empty() {
+        return Err(SignInError::Incomplete);
+    }
+    throttle::check_address(db, &form.address, now)
+        .await?
+        .map_err(SignInError::Throttled)?;
+    let key = throttle::identifier_key(&form.identifier);
+    throttle::check_identifier(db, &key, now)
+        .await?
+        .map_err(SignInError::Throttled)?;
+
+    let account = find_account(db, &form.identifier).await?;
+    let matches = hasher
+        .verify(
+            &form.password,
+            account.as_ref().map(|a| a.password_hash.as_str()),
+        )
+        .await?;
+    throttle::record_attempt(
+        db,
+        AttemptKind::SignIn,
+        Some(&key),
+        &form.address,
+        matches,
+        now,
+    )
+    .await?;
+    let Some(account) = account.filter(|_| matches) else {
+        tracing::info!("sign-in refused");
+        return Err(SignInError::InvalidCredentials);
+    };
+    let session =
+        sessions::start_session(db, account.id, &form.address, &form.user_agent, now, policy)
+            .await?;
+    tracing::info!(account_id = account.id, "signed in");
+    Ok(SignedIn {
+        account_id: account.id,
+        session,
+    })
+}
