@@ -24,6 +24,10 @@ pub enum MessageKey {
     Internal,
     Network,
     TooLarge,
+    Unauthorized,
+    Throttled,
+    SignInInvalid,
+    SignInIncomplete,
 }
 
 /// The sentence for `key` in `locale`.
@@ -42,6 +46,10 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::Internal => td_string!(locale, errors.internal),
         MessageKey::Network => td_string!(locale, errors.network),
         MessageKey::TooLarge => td_string!(locale, errors.too_large),
+        MessageKey::Unauthorized => td_string!(locale, errors.unauthorized),
+        MessageKey::Throttled => td_string!(locale, errors.throttled),
+        MessageKey::SignInInvalid => td_string!(locale, errors.sign_in_invalid),
+        MessageKey::SignInIncomplete => td_string!(locale, errors.sign_in_incomplete),
     }
 }
 
@@ -70,6 +78,12 @@ pub enum AppError {
     /// Something failed on the server; details are in its log, never in the answer.
     #[error("internal error")]
     Internal,
+    /// The caller is not signed in (or the session ended).
+    #[error("not signed in")]
+    Unauthorized,
+    /// Too many attempts; `retry_at` is the local time (Bishkek) to try again, `HH:MM`.
+    #[error("too many attempts")]
+    Throttled { retry_at: String },
 }
 
 impl AppError {
@@ -81,7 +95,18 @@ impl AppError {
             Self::TooLarge => Some(MessageKey::TooLarge),
             Self::Network => Some(MessageKey::Network),
             Self::Internal => Some(MessageKey::Internal),
+            Self::Unauthorized => Some(MessageKey::Unauthorized),
+            Self::Throttled { .. } => Some(MessageKey::Throttled),
         }
+    }
+
+    /// The general message in `locale`, with its details (such as when to try again).
+    pub fn general_text(&self, locale: Locale) -> Option<String> {
+        let text = message(locale, self.general_message()?);
+        Some(match self {
+            Self::Throttled { retry_at } => format!("{text} {retry_at}."),
+            _ => text.to_owned(),
+        })
     }
 
     /// The field errors, if any.

@@ -1,7 +1,12 @@
 //! Server-only helpers for server functions: the shared state, the request's cookies and
 //! language, and no-JavaScript form drafts. Compiled only with the `ssr` feature.
 
-use domain::DatabaseConnection;
+use chrono::{DateTime, Utc};
+use domain::{
+    DatabaseConnection,
+    password::PasswordHasher,
+    sessions::{SessionEnd, SessionPolicy},
+};
 use http::{HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -17,6 +22,31 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// Development mode shows developer pages such as the component gallery.
     pub dev_mode: bool,
+    pub hasher: PasswordHasher,
+    pub sessions: SessionPolicy,
+    /// The portal is served over HTTPS: cookies are `Secure` and use the `__Host-` name.
+    pub https: bool,
+}
+
+/// The valid session of the current request, put there by the server's session layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CurrentSession {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub idle_deadline: DateTime<Utc>,
+}
+
+/// Why the request's session cookie no longer signs anyone in, when it had one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndedSession(pub SessionEnd);
+
+/// The name of the session cookie: `__Host-` pins it to this host over HTTPS.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-portal_session"
+    } else {
+        "portal_session"
+    }
 }
 
 /// The server context, or an internal error if the server forgot to provide it.
@@ -25,6 +55,58 @@ pub fn server_context() -> Result<ServerContext, AppError> {
         tracing::error!("ServerContext missing from the request context");
         AppError::Internal
     })
+}
+
+/// The signed-in session of this request, if any.
+pub fn current_session() -> Option<CurrentSession> {
+    request_parts()?.extensions.get::<CurrentSession>().copied()
+}
+
+/// The signed-in session, or `Unauthorized` (401) for a signed-out caller.
+pub fn require_session() -> Result<CurrentSession, AppError> {
+    current_session().ok_or(AppError::Unauthorized)
+}
+
+/// Why this request's session ended, if it carried one that did.
+pub fn ended_session() -> Option<SessionEnd> {
+    request_parts()?
+        .extensions
+        .get::<EndedSession>()
+        .map(|ended| ended.0)
+}
+
+/// The client's address as the server saw the connection.
+pub fn client_address() -> String {
+    request_parts()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The client's User-Agent header.
+pub fn user_agent() -> String {
+    request_parts()
+        .and_then(|parts| parts.headers.get(header::USER_AGENT).cloned())
+        .and_then(|value| value.to_str().ok().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Gives the browser the session token (HttpOnly, SameSite=Lax, Secure over HTTPS).
+pub fn set_session_cookie(context: &ServerContext, token: &str) {
+    set_cookie(
+        session_cookie_name(context.https),
+        token,
+        context.sessions.absolute_lifetime.num_seconds(),
+    );
+}
+
+/// Tells the browser to forget the session cookie.
+pub fn clear_session_cookie(context: &ServerContext) {
+    set_cookie(session_cookie_name(context.https), "", 0);
 }
 
 /// Logs a database failure and answers with the generic internal error.
@@ -69,17 +151,6 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// Whether the request arrived over HTTPS (directly or through a proxy that says so).
-pub fn is_https() -> bool {
-    request_parts().is_some_and(|parts| {
-        parts.uri.scheme_str() == Some("https")
-            || parts
-                .headers
-                .get("x-forwarded-proto")
-                .is_some_and(|proto| proto.as_bytes() == b"https")
-    })
-}
-
 /// The Content-Security-Policy of a rendered page: scripts only from this origin or
 /// carrying this response's nonce (Leptos puts it on its hydration scripts), wasm allowed
 /// to compile, and no framing anywhere.
@@ -104,7 +175,8 @@ pub fn send_content_security_policy() {
 
 /// Adds a `Set-Cookie` header to the response.
 pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) {
-    let secure = if is_https() { "; Secure" } else { "" };
+    let https = use_context::<ServerContext>().is_some_and(|context| context.https);
+    let secure = if https { "; Secure" } else { "" };
     let cookie = format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
     );

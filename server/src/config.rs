@@ -62,6 +62,16 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DEV", global = true)]
     pub dev: bool,
 
+    /// The portal is served to browsers over HTTPS (directly or by a proxy in front):
+    /// cookies become `Secure` with the `__Host-` name, and responses carry HSTS.
+    #[arg(long, env = "PORTAL_HTTPS", global = true)]
+    pub https: bool,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "PORTAL_IDLE_TIMEOUT_MINUTES", default_value_t = 15, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub idle_timeout_minutes: u32,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,

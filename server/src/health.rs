@@ -11,7 +11,7 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: 200 while the database answers, 503 when it does not.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if domain::database::is_ready(&state.db).await {
+    if domain::database::is_ready(&state.context.db).await {
         (StatusCode::OK, "ready")
     } else {
         tracing::warn!("readiness check failed: the database does not answer");

@@ -8,6 +8,7 @@ pub mod health;
 pub mod language;
 pub mod perimeter;
 pub mod router;
+pub mod session;
 pub mod telemetry;
 
 pub use config::{Cli, Command, Config};

@@ -51,17 +51,28 @@ async fn serve(config: Config) -> Result<(), String> {
         .into_iter()
         .find(|code| *code == config.default_language)
         .unwrap_or("ky");
+    let hasher = domain::password::PasswordHasher::new().map_err(|e| e.to_string())?;
+    let sessions = domain::sessions::SessionPolicy {
+        idle_timeout: chrono::Duration::minutes(i64::from(config.idle_timeout_minutes)),
+        ..Default::default()
+    };
     let state = AppState {
         leptos_options,
-        db,
-        dev_mode: config.dev,
+        context: app::server::ServerContext {
+            db,
+            dev_mode: config.dev,
+            hasher,
+            sessions,
+            https: config.https,
+        },
         default_language,
     };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(address = %config.listen, dev = config.dev, "serving the portal on http://{}", config.listen);
-    axum::serve(listener, router(state))
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("the server stopped: {e}"))

@@ -10,7 +10,6 @@ use axum::{
     middleware,
     routing::get,
 };
-use domain::DatabaseConnection;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{
@@ -24,7 +23,7 @@ use tracing::Level;
 
 use app::{App, server::ServerContext, shell};
 
-use crate::{api_errors, health, language, perimeter};
+use crate::{api_errors, health, language, perimeter, session};
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
 /// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
@@ -34,8 +33,8 @@ pub const MAX_REQUEST_BODY: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub db: DatabaseConnection,
-    pub dev_mode: bool,
+    /// What pages and server functions reach: the database, the hasher, the policies.
+    pub context: ServerContext,
     /// One of `language::SUPPORTED`.
     pub default_language: &'static str,
 }
@@ -46,19 +45,10 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-impl AppState {
-    fn server_context(&self) -> ServerContext {
-        ServerContext {
-            db: self.db.clone(),
-            dev_mode: self.dev_mode,
-        }
-    }
-}
-
 /// The whole portal as one axum router.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context = state.server_context();
+    let context = state.context.clone();
     let options = state.leptos_options.clone();
 
     let request_id = HeaderName::from_static("x-request-id");
@@ -75,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(api_errors::server_fn_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            session::load_session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             language::negotiate_language,
         ));
 
@@ -83,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(site)
         .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            perimeter::strict_transport_security,
+        ))
         .layer(middleware::from_fn(perimeter::refuse_cross_site_writes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

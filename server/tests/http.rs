@@ -20,8 +20,13 @@ async fn database() -> DatabaseConnection {
 fn portal(db: &DatabaseConnection, dev_mode: bool) -> Router {
     router(AppState {
         leptos_options: LeptosOptions::builder().output_name("portal").build(),
-        db: db.clone(),
-        dev_mode,
+        context: app::server::ServerContext {
+            db: db.clone(),
+            dev_mode,
+            hasher: domain::password::PasswordHasher::with_concurrency(2).unwrap(),
+            sessions: domain::sessions::SessionPolicy::default(),
+            https: false,
+        },
         default_language: "ky",
     })
 }
