@@ -28,6 +28,32 @@ pub enum MessageKey {
     Throttled,
     SignInInvalid,
     SignInIncomplete,
+    KindMissing,
+    PinMissing,
+    PinFormat,
+    PinFirstDigit,
+    PinBirthDate,
+    PinBirthDateFuture,
+    PinTooYoung,
+    FullNameMissing,
+    FullNameTooLong,
+    ContactMissing,
+    EmailInvalid,
+    PhoneFormat,
+    PasswordMissing,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordTooCommon,
+    PasswordSameAsIdentifier,
+    InnMissing,
+    InnFormat,
+    OrganizationNameMissing,
+    OrganizationNameTooLong,
+    AgreementNotAccepted,
+    ConsentMissing,
+    AgreementChanged,
+    AlreadyRegistered,
+    EmailTaken,
 }
 
 /// The sentence for `key` in `locale`.
@@ -50,6 +76,36 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::Throttled => td_string!(locale, errors.throttled),
         MessageKey::SignInInvalid => td_string!(locale, errors.sign_in_invalid),
         MessageKey::SignInIncomplete => td_string!(locale, errors.sign_in_incomplete),
+        MessageKey::KindMissing => td_string!(locale, errors.kind_missing),
+        MessageKey::PinMissing => td_string!(locale, errors.pin_missing),
+        MessageKey::PinFormat => td_string!(locale, errors.pin_format),
+        MessageKey::PinFirstDigit => td_string!(locale, errors.pin_first_digit),
+        MessageKey::PinBirthDate => td_string!(locale, errors.pin_birth_date),
+        MessageKey::PinBirthDateFuture => td_string!(locale, errors.pin_birth_date_future),
+        MessageKey::PinTooYoung => td_string!(locale, errors.pin_too_young),
+        MessageKey::FullNameMissing => td_string!(locale, errors.full_name_missing),
+        MessageKey::FullNameTooLong => td_string!(locale, errors.full_name_too_long),
+        MessageKey::ContactMissing => td_string!(locale, errors.contact_missing),
+        MessageKey::EmailInvalid => td_string!(locale, errors.email_invalid),
+        MessageKey::PhoneFormat => td_string!(locale, errors.phone_format),
+        MessageKey::PasswordMissing => td_string!(locale, errors.password_missing),
+        MessageKey::PasswordTooShort => td_string!(locale, errors.password_too_short),
+        MessageKey::PasswordTooLong => td_string!(locale, errors.password_too_long),
+        MessageKey::PasswordTooCommon => td_string!(locale, errors.password_too_common),
+        MessageKey::PasswordSameAsIdentifier => {
+            td_string!(locale, errors.password_same_as_identifier)
+        }
+        MessageKey::InnMissing => td_string!(locale, errors.inn_missing),
+        MessageKey::InnFormat => td_string!(locale, errors.inn_format),
+        MessageKey::OrganizationNameMissing => td_string!(locale, errors.organization_name_missing),
+        MessageKey::OrganizationNameTooLong => {
+            td_string!(locale, errors.organization_name_too_long)
+        }
+        MessageKey::AgreementNotAccepted => td_string!(locale, errors.agreement_not_accepted),
+        MessageKey::ConsentMissing => td_string!(locale, errors.consent_missing),
+        MessageKey::AgreementChanged => td_string!(locale, errors.agreement_changed),
+        MessageKey::AlreadyRegistered => td_string!(locale, errors.already_registered),
+        MessageKey::EmailTaken => td_string!(locale, errors.email_taken),
     }
 }
 

@@ -14,7 +14,10 @@ mod i18n_generated {
 pub use i18n_generated::i18n;
 
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod domain_errors;
 pub mod error;
+pub mod form_errors;
 pub mod operator;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -32,8 +35,9 @@ use leptos_router::{
 use crate::{
     i18n::I18nContextProvider,
     pages::{
-        dev_components::ComponentGallery, feedback::FeedbackPage, feedback_sent::FeedbackSentPage,
-        home::HomePage, not_found::NotFoundPage,
+        agreement::AgreementPage, cabinet::CabinetPage, dev_components::ComponentGallery,
+        feedback::FeedbackPage, feedback_sent::FeedbackSentPage, home::HomePage, login::LoginPage,
+        not_found::NotFoundPage, register::RegisterPage, security::SecurityPage,
     },
 };
 
@@ -87,6 +91,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/dev/components") view=ComponentGallery ssr=SsrMode::Async />
+                    <Route path=path!("/agreement") view=AgreementPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/security") view=SecurityPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -109,6 +109,52 @@ pub fn clear_session_cookie(context: &ServerContext) {
     set_cookie(session_cookie_name(context.https), "", 0);
 }
 
+/// A moment as people in Kyrgyzstan read it (Bishkek time, UTC+6 all year).
+pub fn local_time(moment: DateTime<Utc>, format: &str) -> String {
+    chrono::FixedOffset::east_opt(6 * 3600).map_or_else(
+        || moment.format(format).to_string(),
+        |bishkek| moment.with_timezone(&bishkek).format(format).to_string(),
+    )
+}
+
+/// The "too many attempts" error, saying when (local time) to try again.
+pub fn throttled(retry_at: DateTime<Utc>) -> AppError {
+    AppError::Throttled {
+        retry_at: local_time(retry_at, "%H:%M"),
+    }
+}
+
+/// A short description of the device behind a User-Agent: "browser, system".
+pub fn describe_device(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("YaBrowser", "Yandex Browser"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| name);
+    [browser, system]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Logs a database failure and answers with the generic internal error.
 pub fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "server function failed");

@@ -5,6 +5,7 @@
 //! SQLite and PostgreSQL. Nothing here knows about requests, cookies or translations: errors
 //! carry machine-readable problems that the `app` crate turns into translated messages.
 
+pub mod accounts;
 pub mod agreement;
 pub mod database;
 pub mod entities;

@@ -35,6 +35,9 @@ pub fn TextField(
     /// The `autocomplete` token, so browsers and password managers can fill it in.
     #[prop(optional)]
     autocomplete: Option<&'static str>,
+    /// The on-screen keyboard to offer (`numeric` for PINs).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     /// Render a multi-line text area instead of a single-line input.
     #[prop(optional)]
     multiline: bool,
@@ -73,6 +76,7 @@ pub fn TextField(
                 name=name.clone()
                 value=value
                 autocomplete=autocomplete
+                inputmode=inputmode
                 spellcheck=(input_type == "email").then_some("false")
                 aria-describedby=describedby
                 aria-invalid=invalid

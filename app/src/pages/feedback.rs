@@ -9,8 +9,9 @@ use leptos::{form::ActionForm, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{Button, ErrorSummary, PageLayout, RadioOption, Radios, SummaryItem, TextField},
-    error::{AppError, FieldError, message},
+    components::{Button, ErrorSummary, PageLayout, RadioOption, Radios, TextField},
+    error::AppError,
+    form_errors::FormErrors,
     i18n::{t, td_string, use_i18n},
     operator::{OPERATOR_EMAIL, OPERATOR_PHONE, OPERATOR_PHONE_LINK},
     text::{TextKey, text},
@@ -35,9 +36,9 @@ pub async fn submit_feedback(
     message: Option<String>,
     reply_email: Option<String>,
 ) -> Result<(), AppError> {
-    use domain::feedback::{FeedbackError, FeedbackForm, FeedbackProblem, submit_feedback};
+    use domain::feedback::{FeedbackError, FeedbackForm, submit_feedback};
 
-    use crate::{error::MessageKey, server};
+    use crate::server;
 
     let context = server::server_context()?;
     let form = FeedbackForm {
@@ -60,16 +61,7 @@ pub async fn submit_feedback(
             server::keep_draft_for_plain_form_post(DRAFT_FORM, &draft).await;
             let errors = problems
                 .into_iter()
-                .map(|problem| FieldError {
-                    field: problem.field().to_owned(),
-                    key: match problem {
-                        FeedbackProblem::TopicMissing => MessageKey::FeedbackTopicMissing,
-                        FeedbackProblem::MessageMissing => MessageKey::FeedbackMessageMissing,
-                        FeedbackProblem::MessageTooShort => MessageKey::FeedbackMessageTooShort,
-                        FeedbackProblem::MessageTooLong => MessageKey::FeedbackMessageTooLong,
-                        FeedbackProblem::ReplyEmailInvalid => MessageKey::FeedbackReplyEmailInvalid,
-                    },
-                })
+                .map(crate::domain_errors::feedback_error)
                 .collect();
             Err(AppError::Invalid(errors))
         }
@@ -106,49 +98,14 @@ pub fn FeedbackPage() -> impl IntoView {
                 .unwrap_or_default()
         },
     );
-    let failure = Memo::new(move |_| submit.value().get().and_then(Result::err));
-    let field_errors = Memo::new(move |_| {
-        failure
-            .get()
-            .map(|error| error.field_errors().to_vec())
-            .unwrap_or_default()
-    });
-    let error_for = move |field: &'static str| {
-        Signal::derive(move || {
-            field_errors.with(|errors| {
-                errors
-                    .iter()
-                    .find(|error| error.field == field)
-                    .map(|error| message(i18n.get_locale(), error.key).to_owned())
-            })
-        })
-    };
-    let summary = Signal::derive(move || {
-        let locale = i18n.get_locale();
-        let general = failure
-            .get()
-            .and_then(|error| error.general_message())
-            .map(|key| SummaryItem {
-                field: None,
-                message: message(locale, key).to_owned(),
-            });
-        general
-            .into_iter()
-            .chain(
-                field_errors
-                    .get()
-                    .into_iter()
-                    .map(|error: FieldError| SummaryItem {
-                        message: message(locale, error.key).to_owned(),
-                        field: Some(error.field),
-                    }),
-            )
-            .collect::<Vec<_>>()
-    });
+    let errors = FormErrors::of(submit.value());
+    let error_for = move |field: &'static str| errors.field(field);
+    let summary = errors.summary();
+
     view! {
         <PageLayout
             title=text(|l| td_string!(l, feedback.title))
-            has_errors=Signal::derive(move || !summary.with(Vec::is_empty))
+            has_errors=errors.any()
         >
             <div class="narrow">
                 <ErrorSummary items=summary />

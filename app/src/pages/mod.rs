@@ -1,7 +1,13 @@
 //! One module per page, with the server functions that page calls.
 
+pub mod agreement;
+pub mod cabinet;
 pub mod dev_components;
 pub mod feedback;
 pub mod feedback_sent;
+pub mod guard;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod register;
+pub mod security;

@@ -1,0 +1,153 @@
+//! `/cabinet/security`: the account's active sessions, each with "sign out", and "sign out
+//! of all other sessions".
+
+use leptos::{form::ActionForm, prelude::*};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{Button, ButtonKind},
+    error::AppError,
+    i18n::{t, td_string, use_i18n},
+    pages::cabinet::{CabinetLayout, signed_in_or_login},
+};
+
+/// A session as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    /// Browser and system, e.g. "Firefox, Windows"; empty when unknown.
+    pub device: String,
+    pub address: String,
+    pub last_seen: String,
+    pub this_device: bool,
+}
+
+#[server(endpoint = "security/sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    let sessions = domain::sessions::list_sessions(
+        &context.db,
+        session.account_id,
+        chrono::Utc::now(),
+        context.sessions,
+    )
+    .await
+    .map_err(server::internal)?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.session_id,
+            device: server::describe_device(&s.user_agent),
+            address: s.address,
+            last_seen: server::local_time(s.last_seen_at, "%Y-%m-%d %H:%M"),
+            this_device: s.session_id == session.session_id,
+        })
+        .collect())
+}
+
+/// Ends one of the account's sessions.
+#[server(endpoint = "security/end-session")]
+pub async fn end_session(session_id: i64) -> Result<(), AppError> {
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    domain::sessions::revoke_session(
+        &context.db,
+        session.account_id,
+        session_id,
+        "revoked",
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(server::internal)?;
+    Ok(())
+}
+
+/// Ends every session of the account but this one.
+#[server(endpoint = "security/end-other-sessions")]
+pub async fn end_other_sessions() -> Result<(), AppError> {
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    domain::sessions::revoke_other_sessions(
+        &context.db,
+        session.account_id,
+        Some(session.session_id),
+        "revoked_others",
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(server::internal)?;
+    Ok(())
+}
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let end_one = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new_blocking(
+        move || (end_one.version().get(), end_others.version().get()),
+        |_| my_sessions(),
+    );
+    view! {
+        <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+            {move || Suspend::new(async move {
+                signed_in_or_login(sessions.await, move |sessions| view! {
+                    <CabinetLayout title=|l| td_string!(l, security.title)>
+                        <h1 class="heading-l">{t!(i18n, security.title)}</h1>
+                        <h2 class="heading-m">{t!(i18n, security.sessions_heading)}</h2>
+                        <ul class="session-list">
+                            {sessions.into_iter().map(|s| view! {
+                                <li class="session-list__item" data-testid="session">
+                                    <dl class="summary-list">
+                                        <div class="summary-list__row">
+                                            <dt>{t!(i18n, security.device)}</dt>
+                                            <dd>
+                                                {if s.device.is_empty() {
+                                                    view! { {t!(i18n, security.unknown_device)} }.into_any()
+                                                } else {
+                                                    view! { {s.device.clone()} }.into_any()
+                                                }}
+                                                {s.this_device.then(|| view! {
+                                                    " "<strong class="tag tag--current">{t!(i18n, security.this_device)}</strong>
+                                                })}
+                                            </dd>
+                                        </div>
+                                        <div class="summary-list__row">
+                                            <dt>{t!(i18n, security.address)}</dt>
+                                            <dd>{s.address.clone()}</dd>
+                                        </div>
+                                        <div class="summary-list__row">
+                                            <dt>{t!(i18n, security.last_seen)}</dt>
+                                            <dd>{s.last_seen.clone()}</dd>
+                                        </div>
+                                    </dl>
+                                    {(!s.this_device).then(|| view! {
+                                        <ActionForm action=end_one>
+                                            <input type="hidden" name="session_id" value=s.id.to_string() />
+                                            <Button kind=ButtonKind::Secondary>{t!(i18n, security.sign_out_session)}</Button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <ActionForm action=end_others>
+                            <Button kind=ButtonKind::Secondary busy=end_others.pending()>
+                                {t!(i18n, security.sign_out_others)}
+                            </Button>
+                        </ActionForm>
+                        <p>
+                            <a href="/cabinet">{t!(i18n, security.back)}</a>
+                        </p>
+                    </CabinetLayout>
+                })
+            })}
+        </Suspense>
+    }
+}
