@@ -47,7 +47,6 @@ pub fn consent_wording(locale: Locale) -> String {
 
 /// Creates the account, signs the new user in and goes to the cabinet.
 #[server(endpoint = "account/register")]
-#[allow(clippy::too_many_arguments)]
 pub async fn register_account(
     kind: Option<String>,
     pin: Option<String>,
