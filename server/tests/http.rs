@@ -2,76 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::{Router, body::Body};
+mod support;
+
+use axum::body::Body;
 use domain::{DatabaseConnection, entities::feedback};
-use http::{Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
+use http::{Request, StatusCode, header};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use server::{AppState, router};
-use tower::ServiceExt;
-
-async fn database() -> DatabaseConnection {
-    domain::database::open_and_migrate("sqlite::memory:")
-        .await
-        .unwrap()
-}
-
-fn portal(db: &DatabaseConnection, dev_mode: bool) -> Router {
-    router(AppState {
-        leptos_options: LeptosOptions::builder().output_name("portal").build(),
-        context: app::server::ServerContext {
-            db: db.clone(),
-            dev_mode,
-            hasher: domain::password::PasswordHasher::with_concurrency(2).unwrap(),
-            sessions: domain::sessions::SessionPolicy::default(),
-            https: false,
-        },
-        default_language: "ky",
-    })
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Response<Body> {
-    app.clone().oneshot(request).await.unwrap()
-}
-
-async fn body_text(response: Response<Body>) -> String {
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-/// A server function call as the browser makes it: from JavaScript (`Accept: */*`)...
-fn fetch_post(uri: &str, form: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, form.len())
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(form.to_owned()))
-        .unwrap()
-}
-
-/// ...or as a plain HTML form post with JavaScript off.
-fn form_post(uri: &str, form: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, form.len())
-        .header(header::ACCEPT, "text/html,application/xhtml+xml")
-        .header(header::REFERER, "http://127.0.0.1:3000/feedback")
-        .body(Body::from(form.to_owned()))
-        .unwrap()
-}
-
-fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or_default()
-}
+use support::*;
 
 async fn stored_feedback(db: &DatabaseConnection) -> u64 {
     feedback::Entity::find().count(db).await.unwrap()

@@ -1,0 +1,251 @@
+//! Identity over HTTP: registration and sign-in cookies, session fixation, Exit and
+//! sign-out everywhere, no account enumeration, and signed-out access refused everywhere.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use axum::{Router, body::Body};
+use http::{Request, StatusCode, header};
+use support::*;
+
+const PASSWORD: &str = "Too-Ata+jailoo+2026";
+const REGISTRATION: &str = "kind=individual&pin=21503199000123&full_name=Asanov+Bakyt\
+    &email=bakyt%40mail.kg&phone=&password=Too-Ata+jailoo+2026&accepts_agreement=true\
+    &consents_to_personal_data=true&agreement_version=1";
+
+/// The session cookie a response sets, as `name=value`.
+fn session_cookie(response: &http::Response<Body>) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("portal_session="))
+        .map(|full| (full.split(';').next().unwrap().to_owned(), full))
+}
+
+fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    request
+}
+
+async fn register(app: &Router) -> String {
+    let response = send(app, form_post("/api/account/register", REGISTRATION)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(header_of(&response, header::LOCATION), "/cabinet");
+    session_cookie(&response).expect("registration signs in").0
+}
+
+async fn sign_in(
+    app: &Router,
+    identifier: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> http::Response<Body> {
+    let form = format!("identifier={identifier}&password={password}&next=%2Fcabinet%2Fsecurity");
+    let request = form_post("/api/account/sign-in", &form);
+    let request = match cookie {
+        Some(cookie) => with_cookie(request, cookie),
+        None => request,
+    };
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_lax_and_host_bound_over_https() {
+    let db = database().await;
+    let response = send(
+        &portal(&db, false),
+        form_post("/api/account/register", REGISTRATION),
+    )
+    .await;
+    let (_, full) = session_cookie(&response).unwrap();
+    assert!(full.starts_with("portal_session="));
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(full.contains(flag), "{full} has {flag}");
+    }
+    assert!(
+        !full.contains("Secure"),
+        "plain HTTP cannot keep a Secure cookie"
+    );
+
+    let db = database().await;
+    let https = portal_with(&db, false, true);
+    let response = send(&https, form_post("/api/account/register", REGISTRATION)).await;
+    let (_, full) = session_cookie(&response).unwrap();
+    assert!(full.starts_with("__Host-portal_session="), "{full}");
+    assert!(full.contains("Secure"));
+    assert!(header_of(&response, header::STRICT_TRANSPORT_SECURITY).starts_with("max-age="));
+}
+
+#[tokio::test]
+async fn signing_in_issues_a_new_token_and_returns_to_the_page() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let registered = register(&app).await;
+    let planted = "portal_session=0000000000000000000000000000000000000000000000000000000000000000";
+    let response = sign_in(&app, "21503199000123", PASSWORD, Some(planted)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(header_of(&response, header::LOCATION), "/cabinet/security");
+    let (fresh, _) = session_cookie(&response).unwrap();
+    assert_ne!(fresh, planted, "no session fixation");
+    assert_ne!(fresh, registered, "a new token at every sign-in");
+
+    let page = send(&app, with_cookie(get("/cabinet?lang=en"), &fresh)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-store");
+    assert!(body_text(page).await.contains("Asanov Bakyt"));
+}
+
+#[tokio::test]
+async fn after_exit_the_old_cookie_opens_nothing() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let cookie = register(&app).await;
+    let exit = send(
+        &app,
+        with_cookie(form_post("/api/account/exit", ""), &cookie),
+    )
+    .await;
+    assert_eq!(exit.status(), StatusCode::FOUND);
+    assert_eq!(header_of(&exit, header::LOCATION), "/login?exited=1");
+    assert!(
+        session_cookie(&exit).unwrap().1.contains("Max-Age=0"),
+        "the browser forgets it"
+    );
+
+    let page = send(&app, with_cookie(get("/cabinet"), &cookie)).await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header_of(&page, header::LOCATION), "/login?next=/cabinet");
+    let call = send(
+        &app,
+        with_cookie(fetch_post("/api/cabinet/overview", ""), &cookie),
+    )
+    .await;
+    assert_eq!(call.status(), StatusCode::UNAUTHORIZED);
+
+    let login = send(&app, with_cookie(get("/login?lang=en"), &cookie)).await;
+    assert!(
+        body_text(login).await.contains("This session was ended"),
+        "the reason is given"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_other_sessions_ends_them_and_keeps_this_one() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let first = register(&app).await;
+    let second = session_cookie(&sign_in(&app, "bakyt%40mail.kg", PASSWORD, None).await)
+        .unwrap()
+        .0;
+
+    let page = body_text(send(&app, with_cookie(get("/cabinet/security"), &second)).await).await;
+    assert_eq!(page.matches("data-testid=\"session\"").count(), 2);
+
+    let ended = send(
+        &app,
+        with_cookie(fetch_post("/api/security/end-other-sessions", ""), &second),
+    )
+    .await;
+    assert!(ended.status().is_success());
+    let call = send(
+        &app,
+        with_cookie(fetch_post("/api/cabinet/overview", ""), &first),
+    )
+    .await;
+    assert_eq!(
+        call.status(),
+        StatusCode::UNAUTHORIZED,
+        "the other session is over"
+    );
+    let call = send(
+        &app,
+        with_cookie(fetch_post("/api/cabinet/overview", ""), &second),
+    )
+    .await;
+    assert_eq!(call.status(), StatusCode::OK, "this one goes on");
+}
+
+#[tokio::test]
+async fn an_unknown_account_and_a_wrong_password_get_the_same_answer() {
+    let db = database().await;
+    let app = portal(&db, false);
+    register(&app).await;
+    let wrong = sign_in(&app, "21503199000123", "not-my-password", None).await;
+    let unknown = sign_in(&app, "11002198012345", PASSWORD, None).await;
+    assert_eq!(wrong.status(), unknown.status());
+    let location = |r: &http::Response<Body>| header_of(r, header::LOCATION).to_owned();
+    assert_eq!(
+        location(&wrong),
+        location(&unknown),
+        "the same error travels in both redirects"
+    );
+    assert!(session_cookie(&wrong).is_none() && session_cookie(&unknown).is_none());
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401() {
+    let db = database().await;
+    let app = portal(&db, false);
+    for page in ["/cabinet", "/cabinet/security"] {
+        let response = send(&app, get(page)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(
+            header_of(&response, header::LOCATION),
+            format!("/login?next={page}")
+        );
+    }
+    for function in [
+        "/api/cabinet/overview",
+        "/api/security/sessions",
+        "/api/security/end-session",
+        "/api/security/end-other-sessions",
+    ] {
+        let body = if function.ends_with("end-session") {
+            "session_id=1"
+        } else {
+            ""
+        };
+        let response = send(&app, fetch_post(function, body)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{function}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_of_another_account_cannot_be_ended() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let mine = register(&app).await;
+    let other = "kind=individual&pin=11002198012345&full_name=Other+Person&email=&phone=%2B996555000111\
+        &password=Another+long+passphrase&accepts_agreement=true&consents_to_personal_data=true\
+        &agreement_version=1";
+    let response = send(&app, form_post("/api/account/register", other)).await;
+    let theirs = session_cookie(&response).unwrap().0;
+
+    // Session ids are small integers: try every one of them from the other account (one
+    // is its own, after which it is signed out and gets 401).
+    for id in 1..=4 {
+        let end = send(
+            &app,
+            with_cookie(
+                fetch_post("/api/security/end-session", &format!("session_id={id}")),
+                &theirs,
+            ),
+        )
+        .await;
+        assert!(matches!(
+            end.status(),
+            StatusCode::OK | StatusCode::UNAUTHORIZED
+        ));
+    }
+    let call = send(
+        &app,
+        with_cookie(fetch_post("/api/cabinet/overview", ""), &mine),
+    )
+    .await;
+    assert_eq!(call.status(), StatusCode::OK, "my session survives");
+}

@@ -1,0 +1,78 @@
+//! Helpers shared by the HTTP tests: the real router on a fresh in-memory database, and
+//! requests shaped as browsers send them.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use axum::{Router, body::Body};
+use domain::DatabaseConnection;
+use http::{Request, Response, header};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::{AppState, router};
+use tower::ServiceExt;
+
+pub async fn database() -> DatabaseConnection {
+    domain::database::open_and_migrate("sqlite::memory:")
+        .await
+        .unwrap()
+}
+
+pub fn portal(db: &DatabaseConnection, dev_mode: bool) -> Router {
+    portal_with(db, dev_mode, false)
+}
+
+pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Router {
+    router(AppState {
+        leptos_options: LeptosOptions::builder().output_name("portal").build(),
+        context: app::server::ServerContext {
+            db: db.clone(),
+            dev_mode,
+            hasher: domain::password::PasswordHasher::with_concurrency(2).unwrap(),
+            sessions: domain::sessions::SessionPolicy::default(),
+            https,
+        },
+        default_language: "ky",
+    })
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Response<Body> {
+    app.clone().oneshot(request).await.unwrap()
+}
+
+pub async fn body_text(response: Response<Body>) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+/// A server function call as the browser makes it: from JavaScript (`Accept: */*`)...
+pub fn fetch_post(uri: &str, form: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, form.len())
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+/// ...or as a plain HTML form post with JavaScript off.
+pub fn form_post(uri: &str, form: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, form.len())
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(header::REFERER, "http://127.0.0.1:3000/feedback")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+pub fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_default()
+}
