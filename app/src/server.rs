@@ -24,6 +24,8 @@ pub struct ServerContext {
     pub dev_mode: bool,
     pub hasher: PasswordHasher,
     pub sessions: SessionPolicy,
+    /// How many sign-in and registration attempts one address may make a minute.
+    pub attempts_per_address_per_minute: u64,
     /// The portal is served over HTTPS: cookies are `Secure` and use the `__Host-` name.
     pub https: bool,
 }

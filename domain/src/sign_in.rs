@@ -86,11 +86,12 @@ pub async fn sign_in(
     form: &SignInForm,
     now: DateTime<Utc>,
     policy: SessionPolicy,
+    address_limit: u64,
 ) -> Result<SignedIn, SignInError> {
     if form.identifier.trim().is_empty() || form.password.is_empty() {
         return Err(SignInError::Incomplete);
     }
-    throttle::check_address(db, &form.address, now)
+    throttle::check_address(db, &form.address, address_limit, now)
         .await?
         .map_err(SignInError::Throttled)?;
     let key = throttle::identifier_key(&form.identifier);

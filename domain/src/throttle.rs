@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::entities::sign_in_attempt;
 
+/// The default number of attempts one address may make a minute.
 pub const ADDRESS_LIMIT: u64 = 20;
 pub const ADDRESS_WINDOW: Duration = Duration::minutes(1);
 pub const FREE_FAILURES: u64 = 5;
@@ -50,10 +51,11 @@ pub fn identifier_key(identifier: &str) -> String {
     hex::encode(Sha256::digest(identifier.trim().to_lowercase().as_bytes()))
 }
 
-/// Whether `address` may make another attempt now.
+/// Whether `address` may make another attempt now, with at most `limit` a minute.
 pub async fn check_address(
     db: &impl ConnectionTrait,
     address: &str,
+    limit: u64,
     now: DateTime<Utc>,
 ) -> Result<Result<(), Throttled>, DbErr> {
     let since = now - ADDRESS_WINDOW;
@@ -63,12 +65,12 @@ pub async fn check_address(
         .order_by_desc(sign_in_attempt::Column::AttemptedAt)
         .all(db)
         .await?;
-    if (recent.len() as u64) < ADDRESS_LIMIT {
+    if (recent.len() as u64) < limit {
         return Ok(Ok(()));
     }
     // The window frees a place when the oldest attempt that fills it leaves.
     let oldest = recent
-        .get(ADDRESS_LIMIT as usize - 1)
+        .get(usize::try_from(limit.max(1)).unwrap_or(usize::MAX) - 1)
         .map_or(now, |row| row.attempted_at);
     Ok(Err(Throttled {
         retry_at: oldest + ADDRESS_WINDOW,

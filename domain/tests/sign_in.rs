@@ -66,6 +66,7 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         &attempt("2 1503 1990 00123", PASSWORD, "a"),
         t0(),
         policy,
+        ADDRESS_LIMIT,
     )
     .await
     .unwrap();
@@ -75,6 +76,7 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         &attempt(" Bakyt@Mail.kg ", PASSWORD, "a"),
         t0(),
         policy,
+        ADDRESS_LIMIT,
     )
     .await
     .unwrap();
@@ -89,6 +91,7 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         &attempt("01234567890123", PASSWORD, "a"),
         t0(),
         policy,
+        ADDRESS_LIMIT,
     )
     .await
     .unwrap();
@@ -113,6 +116,7 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(db: &DatabaseConnect
         &attempt("21503199000123", "wrong password", "a"),
         t0(),
         policy,
+        ADDRESS_LIMIT,
     )
     .await;
     let unknown = sign_in(
@@ -121,12 +125,21 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(db: &DatabaseConnect
         &attempt("11002198012345", PASSWORD, "a"),
         t0(),
         policy,
+        ADDRESS_LIMIT,
     )
     .await;
     assert!(matches!(wrong, Err(SignInError::InvalidCredentials)));
     assert!(matches!(unknown, Err(SignInError::InvalidCredentials)));
     assert!(matches!(
-        sign_in(db, &HASHER, &attempt(" ", PASSWORD, "a"), t0(), policy).await,
+        sign_in(
+            db,
+            &HASHER,
+            &attempt(" ", PASSWORD, "a"),
+            t0(),
+            policy,
+            ADDRESS_LIMIT
+        )
+        .await,
         Err(SignInError::Incomplete)
     ));
 }
@@ -148,6 +161,7 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
                 &attempt(identifier, "nope", &format!("addr-{identifier}")),
                 at,
                 policy,
+                ADDRESS_LIMIT,
             )
             .await;
             assert!(matches!(outcome, Err(SignInError::InvalidCredentials)));
@@ -159,6 +173,7 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
             &attempt(identifier, PASSWORD, "elsewhere"),
             at + Duration::seconds(10),
             policy,
+            ADDRESS_LIMIT,
         )
         .await;
         match early {
@@ -174,6 +189,7 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
             &attempt(identifier, "nope", "elsewhere"),
             at,
             policy,
+            ADDRESS_LIMIT,
         )
         .await;
         assert!(matches!(sixth, Err(SignInError::InvalidCredentials)));
@@ -183,6 +199,7 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
             &attempt(identifier, PASSWORD, "elsewhere"),
             at + Duration::seconds(59),
             policy,
+            ADDRESS_LIMIT,
         )
         .await;
         match next {
@@ -200,7 +217,8 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
             &HASHER,
             &attempt("21503199000123", PASSWORD, "elsewhere"),
             later,
-            policy
+            policy,
+            ADDRESS_LIMIT
         )
         .await
         .is_ok()
@@ -220,7 +238,8 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
                 &HASHER,
                 &attempt(&who, "nope", "203.0.113.5"),
                 at,
-                policy
+                policy,
+                ADDRESS_LIMIT
             )
             .await,
             Err(SignInError::InvalidCredentials)
@@ -232,6 +251,7 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
         &attempt("21503199000123", PASSWORD, "203.0.113.5"),
         t0() + Duration::seconds(30),
         policy,
+        ADDRESS_LIMIT,
     )
     .await;
     match blocked {
@@ -246,6 +266,7 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
         &attempt("21503199000123", PASSWORD, "203.0.113.6"),
         t0() + Duration::seconds(30),
         policy,
+        ADDRESS_LIMIT,
     )
     .await;
     assert!(other_address.is_ok(), "another address is not affected");
@@ -255,6 +276,7 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
         &attempt("21503199000123", PASSWORD, "203.0.113.5"),
         t0() + Duration::seconds(61),
         policy,
+        ADDRESS_LIMIT,
     )
     .await;
     assert!(after.is_ok(), "the window moves on");

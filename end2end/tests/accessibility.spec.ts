@@ -21,8 +21,8 @@ for (const lang of LANGUAGES) {
       await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
     }
     const page = await context.newPage();
-    for (const url of ["/", "/feedback", "/dev/components", "/no-such-page"]) {
-      await open(page, `${url}?lang=${lang}`, testInfo);
+    for (const url of ["/", "/feedback", "/dev/components", "/no-such-page", "/register", "/register?kind=organization", "/login", "/agreement"]) {
+      await open(page, `${url}${url.includes("?") ? "&" : "?"}lang=${lang}`, testInfo);
       await expectNoViolations(page);
     }
 

@@ -72,6 +72,10 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub idle_timeout_minutes: u32,
 
+    /// Sign-in and registration attempts one address may make a minute.
+    #[arg(long, env = "PORTAL_ATTEMPTS_PER_ADDRESS", default_value_t = domain::throttle::ADDRESS_LIMIT, global = true)]
+    pub attempts_per_address: u64,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,

@@ -64,6 +64,7 @@ async fn serve(config: Config) -> Result<(), String> {
             hasher,
             sessions,
             https: config.https,
+            attempts_per_address_per_minute: config.attempts_per_address,
         },
         default_language,
     };

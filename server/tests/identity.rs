@@ -249,3 +249,34 @@ async fn a_session_of_another_account_cannot_be_ended() {
     .await;
     assert_eq!(call.status(), StatusCode::OK, "my session survives");
 }
+
+#[tokio::test]
+async fn an_address_making_too_many_attempts_is_told_when_to_retry() {
+    let db = database().await;
+    let app = portal(&db, false);
+    for _ in 0..domain::throttle::ADDRESS_LIMIT {
+        let response = send(
+            &app,
+            fetch_post(
+                "/api/account/sign-in",
+                "identifier=11002198012345&password=guess-guess",
+            ),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let response = send(
+        &app,
+        fetch_post(
+            "/api/account/sign-in",
+            "identifier=11002198012345&password=guess-guess",
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let error: app::error::AppError = serde_json::from_str(&body_text(response).await).unwrap();
+    assert!(
+        matches!(error, app::error::AppError::Throttled { ref retry_at } if retry_at.len() == 5),
+        "{error:?}"
+    );
+}

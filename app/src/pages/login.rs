@@ -52,6 +52,7 @@ pub async fn sign_in(
         &form,
         chrono::Utc::now(),
         context.sessions,
+        context.attempts_per_address_per_minute,
     )
     .await;
     let refused = |key| {

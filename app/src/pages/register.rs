@@ -71,10 +71,15 @@ pub async fn register_account(
     let now = chrono::Utc::now();
     let locale = server::request_locale();
     let address = server::client_address();
-    throttle::check_address(&context.db, &address, now)
-        .await
-        .map_err(server::internal)?
-        .map_err(|throttled| server::throttled(throttled.retry_at))?;
+    throttle::check_address(
+        &context.db,
+        &address,
+        context.attempts_per_address_per_minute,
+        now,
+    )
+    .await
+    .map_err(server::internal)?
+    .map_err(|throttled| server::throttled(throttled.retry_at))?;
     throttle::record_attempt(
         &context.db,
         AttemptKind::Registration,

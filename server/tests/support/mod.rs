@@ -30,6 +30,7 @@ pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Rout
             hasher: domain::password::PasswordHasher::with_concurrency(2).unwrap(),
             sessions: domain::sessions::SessionPolicy::default(),
             https,
+            attempts_per_address_per_minute: domain::throttle::ADDRESS_LIMIT,
         },
         default_language: "ky",
     })
