@@ -4,7 +4,7 @@
 // server-rendered markup and posts forms natively, as it does with JavaScript off.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test } from "@playwright/test";
-import { LANGUAGES, javaScriptOn, newContext, open, t } from "./support";
+import { LANGUAGES, javaScriptOn, newContext, open, register, t } from "./support";
 
 async function expectNoViolations(page: Page) {
   const results = await new AxeBuilder({ page })
@@ -40,3 +40,20 @@ for (const lang of LANGUAGES) {
     await context.close();
   });
 }
+
+test("signed-in pages pass axe in every language", async ({ browser }, testInfo) => {
+  const context = await newContext(browser, testInfo, { javaScriptEnabled: true });
+  if (!javaScriptOn(testInfo)) {
+    await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
+  }
+  const page = await context.newPage();
+  await register(page, testInfo, "individual");
+  for (const lang of LANGUAGES) {
+    for (const url of ["/cabinet", "/cabinet/security"]) {
+      await open(page, `${url}?lang=${lang}`, testInfo);
+      await expect(page.locator("html")).toHaveAttribute("lang", lang);
+      await expectNoViolations(page);
+    }
+  }
+  await context.close();
+});

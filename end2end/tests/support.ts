@@ -60,3 +60,55 @@ export async function newContext(
     ...overrides,
   });
 }
+
+export const PASSWORD = "Тоо-Ата жайлоосу 2026";
+
+/** A valid PIN nobody else in this run uses: 2, a birth date, a random code. */
+export function uniquePin(): string {
+  const day = String(1 + Math.floor(Math.random() * 28)).padStart(2, "0");
+  const month = String(1 + Math.floor(Math.random() * 12)).padStart(2, "0");
+  const year = String(1960 + Math.floor(Math.random() * 40));
+  const code = String(Math.floor(Math.random() * 100000)).padStart(5, "0");
+  return `2${day}${month}${year}${code}`;
+}
+
+export function uniqueInn(): string {
+  return `0${String(Math.floor(Math.random() * 1e13)).padStart(13, "0")}`;
+}
+
+/** Registers a new account through the form (first without the checkboxes, which must
+ * fail), ending in the cabinet. */
+export async function register(page: Page, testInfo: TestInfo, kind: "individual" | "organization") {
+  const pin = uniquePin();
+  const email = `citizen-${pin}@example.kg`;
+  await open(page, `/register?kind=${kind}&lang=en`, testInfo);
+  await expect(page.getByLabel(/I accept the User Agreement \(version 1\)/)).not.toBeChecked();
+  await expect(page.getByLabel(t("en", "register.consent_personal_data"))).not.toBeChecked();
+  if (kind === "organization") {
+    await page.getByLabel(t("en", "register.inn_label")).fill(uniqueInn());
+    await page.getByLabel(t("en", "register.organization_name_label")).fill(`Ala-Too Service ${pin}`);
+  }
+  await page.getByLabel(t("en", "register.pin_label")).fill(pin);
+  await page.getByLabel(t("en", "register.full_name_label")).fill("Asanova Aigul");
+  await page.getByLabel(t("en", "register.email_label")).fill(email);
+  await page.getByLabel(t("en", "register.password_label")).fill(PASSWORD);
+
+  // Without the two checkboxes there is no account, and each says so.
+  await page.getByRole("button", { name: t("en", "register.submit") }).click();
+  await expect(page.locator("#accepts_agreement-error")).toContainText(t("en", "errors.agreement_not_accepted"));
+  await expect(page.locator("#consents_to_personal_data-error")).toContainText(t("en", "errors.consent_missing"));
+  await expect(page.getByLabel(t("en", "register.pin_label"))).toHaveValue(pin);
+  if (!javaScriptOn(testInfo)) {
+    // The re-rendered form gives back everything typed except the password.
+    await expect(page.getByLabel(t("en", "register.password_label"))).toHaveValue("");
+  }
+
+  await page.getByLabel(t("en", "register.password_label")).fill(PASSWORD);
+  await page.getByLabel(/I accept the User Agreement/).check();
+  await page.getByLabel(t("en", "register.consent_personal_data")).check();
+  await page.getByRole("button", { name: t("en", "register.submit") }).click();
+  await expect(page).toHaveURL(/\/cabinet$/);
+  await expect(page.getByTestId("account-name")).toHaveText("Asanova Aigul");
+  return { pin, email };
+}
+

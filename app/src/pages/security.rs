@@ -95,8 +95,10 @@ pub fn SecurityPage() -> impl IntoView {
         move || (end_one.version().get(), end_others.version().get()),
         |_| my_sessions(),
     );
+    // A Transition, not a Suspense: the list must stay mounted while it reloads after a
+    // sign-out, or the form that was just submitted is disposed under its own action.
     view! {
-        <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 signed_in_or_login(sessions.await, move |sessions| view! {
                     <CabinetLayout title=|l| td_string!(l, security.title)>
@@ -148,6 +150,6 @@ pub fn SecurityPage() -> impl IntoView {
                     </CabinetLayout>
                 })
             })}
-        </Suspense>
+        </Transition>
     }
 }
