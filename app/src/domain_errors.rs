@@ -5,6 +5,7 @@ use domain::{
     feedback::FeedbackProblem,
     identity::{InnProblem, PhoneProblem, PinProblem},
     password::PasswordProblem,
+    password_change::PasswordChangeProblem,
     registration::RegistrationProblem,
 };
 
@@ -28,6 +29,25 @@ pub fn feedback_error(problem: FeedbackProblem) -> FieldError {
     field_error(problem.field(), key)
 }
 
+fn password_key(problem: PasswordProblem) -> MessageKey {
+    match problem {
+        PasswordProblem::Missing => MessageKey::PasswordMissing,
+        PasswordProblem::TooShort => MessageKey::PasswordTooShort,
+        PasswordProblem::TooLong => MessageKey::PasswordTooLong,
+        PasswordProblem::TooCommon => MessageKey::PasswordTooCommon,
+        PasswordProblem::SameAsIdentifier => MessageKey::PasswordSameAsIdentifier,
+    }
+}
+
+pub fn password_change_error(problem: PasswordChangeProblem) -> FieldError {
+    let key = match problem {
+        PasswordChangeProblem::CurrentPasswordWrong => MessageKey::CurrentPasswordWrong,
+        PasswordChangeProblem::Unchanged => MessageKey::PasswordUnchanged,
+        PasswordChangeProblem::NewPassword(problem) => password_key(problem),
+    };
+    field_error(problem.field(), key)
+}
+
 pub fn registration_error(problem: RegistrationProblem) -> FieldError {
     use RegistrationProblem as P;
     let key = match problem {
@@ -43,11 +63,7 @@ pub fn registration_error(problem: RegistrationProblem) -> FieldError {
         P::ContactMissing => MessageKey::ContactMissing,
         P::EmailInvalid => MessageKey::EmailInvalid,
         P::Phone(PhoneProblem::Missing | PhoneProblem::Format) => MessageKey::PhoneFormat,
-        P::Password(PasswordProblem::Missing) => MessageKey::PasswordMissing,
-        P::Password(PasswordProblem::TooShort) => MessageKey::PasswordTooShort,
-        P::Password(PasswordProblem::TooLong) => MessageKey::PasswordTooLong,
-        P::Password(PasswordProblem::TooCommon) => MessageKey::PasswordTooCommon,
-        P::Password(PasswordProblem::SameAsIdentifier) => MessageKey::PasswordSameAsIdentifier,
+        P::Password(problem) => password_key(problem),
         P::Inn(InnProblem::Missing) => MessageKey::InnMissing,
         P::Inn(InnProblem::Format) => MessageKey::InnFormat,
         P::OrganizationNameMissing => MessageKey::OrganizationNameMissing,

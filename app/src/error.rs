@@ -54,6 +54,8 @@ pub enum MessageKey {
     AgreementChanged,
     AlreadyRegistered,
     EmailTaken,
+    CurrentPasswordWrong,
+    PasswordUnchanged,
 }
 
 /// The sentence for `key` in `locale`.
@@ -106,6 +108,8 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::AgreementChanged => td_string!(locale, errors.agreement_changed),
         MessageKey::AlreadyRegistered => td_string!(locale, errors.already_registered),
         MessageKey::EmailTaken => td_string!(locale, errors.email_taken),
+        MessageKey::CurrentPasswordWrong => td_string!(locale, errors.current_password_wrong),
+        MessageKey::PasswordUnchanged => td_string!(locale, errors.password_unchanged),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod form_draft;
 pub mod identity;
 pub mod migration;
 pub mod password;
+pub mod password_change;
 pub mod registration;
 pub mod sessions;
 pub mod sign_in;

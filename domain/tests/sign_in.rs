@@ -282,3 +282,110 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
     assert!(after.is_ok(), "the window moves on");
 }
 on_both_databases!(per_address, one_address_gets_twenty_attempts_a_minute);
+
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
+    db: &DatabaseConnection,
+) {
+    use domain::password_change::{
+        PasswordChangeError, PasswordChangeProblem as P, change_password,
+    };
+
+    registered(db).await;
+    let policy = SessionPolicy::default();
+    let here = sign_in(
+        db,
+        &HASHER,
+        &attempt("21503199000123", PASSWORD, "a"),
+        t0(),
+        policy,
+        ADDRESS_LIMIT,
+    )
+    .await
+    .unwrap();
+    let there = sign_in(
+        db,
+        &HASHER,
+        &attempt("bakyt@mail.kg", PASSWORD, "b"),
+        t0(),
+        policy,
+        ADDRESS_LIMIT,
+    )
+    .await
+    .unwrap();
+    let account = here.account_id;
+    let keep = here.session.session_id;
+    let refused = |outcome: Result<u64, PasswordChangeError>| match outcome {
+        Err(PasswordChangeError::Invalid(problem)) => problem,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let new = "Нарын дарыясы 1987";
+    assert_eq!(
+        refused(change_password(db, &HASHER, account, keep, "wrong", new, t0()).await),
+        P::CurrentPasswordWrong
+    );
+    assert_eq!(
+        refused(change_password(db, &HASHER, account, keep, PASSWORD, PASSWORD, t0()).await),
+        P::Unchanged
+    );
+    assert_eq!(
+        refused(change_password(db, &HASHER, account, keep, PASSWORD, "qwerty123", t0()).await),
+        P::NewPassword(domain::password::PasswordProblem::TooCommon)
+    );
+    assert!(
+        authenticate(db, &there.session.token, t0(), policy)
+            .await
+            .unwrap()
+            .is_ok(),
+        "nothing changed yet"
+    );
+
+    assert_eq!(
+        change_password(db, &HASHER, account, keep, PASSWORD, new, t0())
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        authenticate(db, &there.session.token, t0(), policy)
+            .await
+            .unwrap()
+            .is_err(),
+        "the other session ended"
+    );
+    assert!(
+        authenticate(db, &here.session.token, t0(), policy)
+            .await
+            .unwrap()
+            .is_ok(),
+        "this one goes on"
+    );
+    let later = t0() + Duration::minutes(1);
+    assert!(matches!(
+        sign_in(
+            db,
+            &HASHER,
+            &attempt("21503199000123", PASSWORD, "c"),
+            later,
+            policy,
+            ADDRESS_LIMIT
+        )
+        .await,
+        Err(SignInError::InvalidCredentials)
+    ));
+    assert!(
+        sign_in(
+            db,
+            &HASHER,
+            &attempt("21503199000123", new, "c"),
+            later,
+            policy,
+            ADDRESS_LIMIT
+        )
+        .await
+        .is_ok()
+    );
+}
+on_both_databases!(
+    password_change,
+    changing_the_password_needs_the_current_one_and_ends_other_sessions
+);

@@ -59,3 +59,30 @@ test("a session is ended from another browser", async ({ page, browser }, testIn
   await expect(second.getByTestId("login-notice")).toHaveText(t("en", "login.revoked"));
   await other.close();
 });
+
+test("the password is changed with the current one and other sessions end", async ({ page, browser }, testInfo) => {
+  const { email } = await register(page, testInfo, "individual");
+  const other = await newContext(browser as Browser, testInfo);
+  const second = await other.newPage();
+  await open(second, "/login?lang=en", testInfo);
+  await signIn(second, testInfo, email);
+  await expect(second).toHaveURL(/\/cabinet$/);
+
+  await open(page, "/cabinet/security?lang=en", testInfo);
+  const newPassword = "Нарын дарыясы 1987";
+  await page.getByLabel(t("en", "security.current_password_label")).fill("not my password");
+  await page.getByLabel(t("en", "security.new_password_label")).fill(newPassword);
+  await page.getByRole("button", { name: t("en", "security.change_password_submit") }).click();
+  await expect(page.locator("#current_password-error")).toContainText(t("en", "errors.current_password_wrong"));
+  await expect(page).toHaveTitle(/^Error: /);
+
+  await page.getByLabel(t("en", "security.current_password_label")).fill(PASSWORD);
+  await page.getByLabel(t("en", "security.new_password_label")).fill(newPassword);
+  await page.getByRole("button", { name: t("en", "security.change_password_submit") }).click();
+  await expect(page.getByTestId("password-changed")).toHaveText(t("en", "security.password_changed"));
+  await expect(page.getByTestId("session")).toHaveCount(1);
+
+  await open(second, "/cabinet?lang=en", testInfo);
+  await expect(second).toHaveURL(/\/login\?next=\/cabinet$/);
+  await other.close();
+});

@@ -204,6 +204,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401
         "/api/security/sessions",
         "/api/security/end-session",
         "/api/security/end-other-sessions",
+        "/api/security/change-password",
     ] {
         let body = if function.ends_with("end-session") {
             "session_id=1"

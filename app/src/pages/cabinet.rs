@@ -51,9 +51,15 @@ pub fn ExitButton() -> impl IntoView {
 
 /// A signed-in page: the portal layout with the Exit button.
 #[component]
-pub fn CabinetLayout(title: TextKey, children: Children) -> impl IntoView {
+pub fn CabinetLayout(
+    title: TextKey,
+    /// Whether the page shows form errors ("Error:" in the title).
+    #[prop(optional, into)]
+    has_errors: Signal<bool>,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <PageLayout title=text(title) account_actions=std::sync::Arc::new(|| view! { <ExitButton /> }.into_any())>
+        <PageLayout title=text(title) has_errors account_actions=std::sync::Arc::new(|| view! { <ExitButton /> }.into_any())>
             {children()}
         </PageLayout>
     }

@@ -2,13 +2,16 @@
 //! of all other sessions".
 
 use leptos::{form::ActionForm, prelude::*};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{Button, ButtonKind},
+    components::{BannerKind, Button, ButtonKind, ErrorSummary, NotificationBanner, TextField},
     error::AppError,
+    form_errors::FormErrors,
     i18n::{t, td_string, use_i18n},
     pages::cabinet::{CabinetLayout, signed_in_or_login},
+    text::text,
 };
 
 /// A session as its owner sees it.
@@ -86,13 +89,58 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Changes the password (the current one is required) and ends every other session.
+#[server(endpoint = "security/change-password")]
+pub async fn change_my_password(
+    current_password: Option<String>,
+    new_password: Option<String>,
+) -> Result<(), AppError> {
+    use domain::password_change::{PasswordChangeError, change_password};
+
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    let outcome = change_password(
+        &context.db,
+        &context.hasher,
+        session.account_id,
+        session.session_id,
+        &current_password.unwrap_or_default(),
+        &new_password.unwrap_or_default(),
+        chrono::Utc::now(),
+    )
+    .await;
+    match outcome {
+        Ok(_) => {
+            leptos_axum::redirect("/cabinet/security?password_changed=1");
+            Ok(())
+        }
+        Err(PasswordChangeError::Invalid(problem)) => Err(AppError::Invalid(vec![
+            crate::domain_errors::password_change_error(problem),
+        ])),
+        Err(PasswordChangeError::NoAccount) => Err(AppError::Unauthorized),
+        Err(error) => Err(server::internal(error)),
+    }
+}
+
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    let query = use_query_map();
+    let password_changed = move || query.with(|q| q.get("password_changed").is_some());
+    let change = ServerAction::<ChangeMyPassword>::new();
+    let errors = FormErrors::of(change.value());
     let i18n = use_i18n();
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let sessions = Resource::new_blocking(
-        move || (end_one.version().get(), end_others.version().get()),
+        move || {
+            (
+                end_one.version().get(),
+                end_others.version().get(),
+                change.version().get(),
+            )
+        },
         |_| my_sessions(),
     );
     // A Transition, not a Suspense: the list must stay mounted while it reloads after a
@@ -100,8 +148,16 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
-                signed_in_or_login(sessions.await, move |sessions| view! {
-                    <CabinetLayout title=|l| td_string!(l, security.title)>
+                signed_in_or_login(sessions.await, move |sessions| {
+                    let session_count = sessions.len();
+                    view! {
+                    <CabinetLayout title=|l| td_string!(l, security.title) has_errors=errors.any()>
+                        <ErrorSummary items=errors.summary() />
+                        {move || password_changed().then(|| view! {
+                            <NotificationBanner kind=BannerKind::Success title=text(|l| td_string!(l, security.done_title))>
+                                <p data-testid="password-changed">{t!(i18n, security.password_changed)}</p>
+                            </NotificationBanner>
+                        })}
                         <h1 class="heading-l">{t!(i18n, security.title)}</h1>
                         <h2 class="heading-m">{t!(i18n, security.sessions_heading)}</h2>
                         <ul class="session-list">
@@ -139,16 +195,38 @@ pub fn SecurityPage() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ul>
-                        <ActionForm action=end_others>
-                            <Button kind=ButtonKind::Secondary busy=end_others.pending()>
-                                {t!(i18n, security.sign_out_others)}
-                            </Button>
+                        {(session_count > 1).then(|| view! {
+                            <ActionForm action=end_others>
+                                <Button kind=ButtonKind::Secondary busy=end_others.pending()>
+                                    {t!(i18n, security.sign_out_others)}
+                                </Button>
+                            </ActionForm>
+                        })}
+                        <h2 class="heading-m">{t!(i18n, security.password_heading)}</h2>
+                        <p class="hint">{t!(i18n, security.password_hint)}</p>
+                        <ActionForm action=change attr:novalidate=true attr:class="form narrow">
+                            <TextField
+                                name="current_password"
+                                label=text(|l| td_string!(l, security.current_password_label))
+                                input_type="password"
+                                autocomplete="current-password"
+                                error=errors.field("current_password")
+                            />
+                            <TextField
+                                name="new_password"
+                                label=text(|l| td_string!(l, security.new_password_label))
+                                hint=text(|l| td_string!(l, register.password_hint))
+                                input_type="password"
+                                autocomplete="new-password"
+                                error=errors.field("new_password")
+                            />
+                            <Button busy=change.pending()>{t!(i18n, security.change_password_submit)}</Button>
                         </ActionForm>
                         <p>
                             <a href="/cabinet">{t!(i18n, security.back)}</a>
                         </p>
                     </CabinetLayout>
-                })
+                }})
             })}
         </Transition>
     }
