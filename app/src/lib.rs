@@ -43,6 +43,8 @@ use crate::{
 
 /// The HTML document around the app, rendered by the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Routes set the policy before rendering (see the server's router); the fallback that
+    // renders 404 pages comes through here only.
     #[cfg(feature = "ssr")]
     server::send_content_security_policy();
     view! {

@@ -31,11 +31,24 @@ export function javaScriptOn(testInfo: TestInfo): boolean {
   return testInfo.project.use.javaScriptEnabled !== false;
 }
 
-/** Opens a page; with JavaScript on, waits until the app has hydrated. */
+/** Opens a page; with JavaScript on, waits until the app has hydrated (and says what the
+ * browser reported if it did not). */
 export async function open(page: Page, url: string, testInfo: TestInfo): Promise<void> {
-  await page.goto(url);
-  if (javaScriptOn(testInfo)) {
-    await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  const problems: string[] = [];
+  const onConsole = (m: { type(): string; text(): string }) => {
+    if (m.type() === "error") problems.push(m.text());
+  };
+  const onError = (e: Error) => problems.push(e.message);
+  page.on("console", onConsole);
+  page.on("pageerror", onError);
+  try {
+    await page.goto(url);
+    if (javaScriptOn(testInfo)) {
+      await expect(page.locator("body[data-hydrated]"), `hydration of ${url}: ${problems.join(" | ")}`).toHaveCount(1);
+    }
+  } finally {
+    page.off("console", onConsole);
+    page.off("pageerror", onError);
   }
 }
 

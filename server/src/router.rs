@@ -57,7 +57,12 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            // Runs for every page after Leptos has made the render's nonce, before rendering:
+            // the one place the page's Content-Security-Policy is set.
+            move || {
+                provide_context(context.clone());
+                app::server::send_content_security_policy();
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
