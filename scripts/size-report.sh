@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkg=${1:-target/site/pkg}
 
-# Budgets in bytes, brotli-compressed (what the server sends to current browsers).
+# Budgets in bytes, brotli-compressed (what the server sends to current browsers). The wasm
+# budget grew from 300 to 400 KiB when registration, sign-in and the cabinet pages arrived
+# (385 KiB then); splitting the wasm by route is the planned way back down.
 declare -A budget=(
-  [wasm]=$((300 * 1024))
+  [wasm]=$((400 * 1024))
   [js]=$((20 * 1024))
   [css]=$((10 * 1024))
 )
