@@ -169,16 +169,20 @@ fn request_parts() -> Option<http::request::Parts> {
 
 /// The value of the cookie `name` on the current request.
 pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = request_parts()?;
-    parts
-        .headers
+    cookie_value(&request_parts()?.headers, name).map(str::to_owned)
+}
+
+/// The non-empty value of the cookie `name` in `headers`: the one cookie parser, shared by
+/// server functions and the server's middleware.
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|line| line.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// The language of the current request. The server's language middleware replaces

@@ -33,13 +33,9 @@ pub fn from_query(query: Option<&str>) -> Option<&'static str> {
         .and_then(|(_, value)| supported(value))
 }
 
-/// The remembered language in the cookie header, if any.
-pub fn from_cookie(cookie_header: Option<&str>) -> Option<&'static str> {
-    cookie_header?
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == LANGUAGE_COOKIE)
-        .and_then(|(_, value)| supported(value))
+/// The remembered language in the request's cookies, if any.
+pub fn from_cookie(headers: &http::HeaderMap) -> Option<&'static str> {
+    app::server::cookie_value(headers, LANGUAGE_COOKIE).and_then(supported)
 }
 
 /// The supported language the browser prefers most, by quality then by order.
@@ -68,12 +64,8 @@ pub async fn negotiate_language(
     next: Next,
 ) -> Response {
     let headers = request.headers();
-    let cookie_header = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let requested = from_query(request.uri().query());
-    let remembered = from_cookie(cookie_header.as_deref());
+    let remembered = from_cookie(headers);
     let chosen = requested
         .or(remembered)
         .or_else(|| {
@@ -126,7 +118,12 @@ mod tests {
 
     #[test]
     fn the_remembered_language_is_read_from_its_cookie() {
-        assert_eq!(from_cookie(Some("x=y; portal_lang=ru")), Some("ru"));
-        assert_eq!(from_cookie(Some("portal_lang=de")), None);
+        let cookies = |line: &'static str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_static(line));
+            headers
+        };
+        assert_eq!(from_cookie(&cookies("x=y; portal_lang=ru")), Some("ru"));
+        assert_eq!(from_cookie(&cookies("portal_lang=de")), None);
     }
 }

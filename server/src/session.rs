@@ -9,21 +9,13 @@ use axum::{
 };
 use http::{HeaderValue, header};
 
-use app::server::{CurrentSession, EndedSession, session_cookie_name};
+use app::server::{CurrentSession, EndedSession, cookie_value, session_cookie_name};
 
 use crate::router::AppState;
 
-fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value)
-}
+/// Where the compiled wasm, JavaScript and CSS are served: public, never personal, so
+/// no session is looked up for them.
+const ASSETS_PREFIX: &str = "/pkg/";
 
 pub async fn load_session(
     State(state): State<AppState>,
@@ -31,7 +23,11 @@ pub async fn load_session(
     next: Next,
 ) -> Response {
     let context = &state.context;
-    let token = cookie(&request, session_cookie_name(context.https)).map(str::to_owned);
+    if request.uri().path().starts_with(ASSETS_PREFIX) {
+        return next.run(request).await;
+    }
+    let token =
+        cookie_value(request.headers(), session_cookie_name(context.https)).map(str::to_owned);
     let mut signed_in = false;
     if let Some(token) = token {
         let now = chrono::Utc::now();

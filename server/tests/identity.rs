@@ -276,3 +276,18 @@ async fn an_address_making_too_many_attempts_is_told_when_to_retry() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn compiled_assets_are_served_without_looking_up_the_session() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let cookie = register(&app).await;
+    let asset = send(&app, with_cookie(get("/pkg/portal.css"), &cookie)).await;
+    assert_ne!(
+        header_of(&asset, header::CACHE_CONTROL),
+        "no-store",
+        "assets are not personal"
+    );
+    let page = send(&app, with_cookie(get("/cabinet"), &cookie)).await;
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-store");
+}
