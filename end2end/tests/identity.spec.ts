@@ -9,6 +9,16 @@ async function signIn(page: Page, testInfo: TestInfo, identifier: string) {
   await page.getByRole("button", { name: t("en", "login.submit") }).click();
 }
 
+/** Signs the same account in from a second browser (its own cookies). */
+async function signInElsewhere(browser: Browser, testInfo: TestInfo, email: string) {
+  const other = await newContext(browser, testInfo);
+  const second = await other.newPage();
+  await open(second, "/login?lang=en", testInfo);
+  await signIn(second, testInfo, email);
+  await expect(second).toHaveURL(/\/cabinet$/);
+  return { other, second };
+}
+
 test("an individual registers, leaves with Exit and signs in again", async ({ page }, testInfo) => {
   const { pin } = await register(page, testInfo, "individual");
   await expect(page.getByTestId("account-kind")).toHaveText(t("en", "cabinet.kind_individual"));
@@ -37,11 +47,7 @@ test("an organization registers through its representative", async ({ page }, te
 test("a session is ended from another browser", async ({ page, browser }, testInfo) => {
   const { email } = await register(page, testInfo, "individual");
 
-  const other = await newContext(browser as Browser, testInfo);
-  const second = await other.newPage();
-  await open(second, "/login?lang=en", testInfo);
-  await signIn(second, testInfo, email);
-  await expect(second).toHaveURL(/\/cabinet$/);
+  const { other, second } = await signInElsewhere(browser as Browser, testInfo, email);
 
   await open(page, "/cabinet/security?lang=en", testInfo);
   const sessions = page.getByTestId("session");
@@ -62,11 +68,7 @@ test("a session is ended from another browser", async ({ page, browser }, testIn
 
 test("the password is changed with the current one and other sessions end", async ({ page, browser }, testInfo) => {
   const { email } = await register(page, testInfo, "individual");
-  const other = await newContext(browser as Browser, testInfo);
-  const second = await other.newPage();
-  await open(second, "/login?lang=en", testInfo);
-  await signIn(second, testInfo, email);
-  await expect(second).toHaveURL(/\/cabinet$/);
+  const { other, second } = await signInElsewhere(browser as Browser, testInfo, email);
 
   await open(page, "/cabinet/security?lang=en", testInfo);
   const newPassword = "Нарын дарыясы 1987";
