@@ -16,6 +16,7 @@ pub mod migration;
 pub mod password;
 pub mod password_change;
 pub mod registration;
+pub mod second_factor;
 pub mod sessions;
 pub mod sign_in;
 pub mod throttle;

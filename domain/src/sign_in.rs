@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use crate::{
     entities::account,
     password::{HashError, PasswordHasher},
+    second_factor,
     sessions::{self, NewSession, SessionPolicy},
     throttle::{self, AttemptKind, Throttled},
 };
@@ -38,6 +39,26 @@ pub enum SignInError {
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+/// Where a correct password leads.
+#[derive(Clone, Debug)]
+pub enum SignInStep {
+    /// Signed in: the session has started.
+    SignedIn(SignedIn),
+    /// The account has a second factor: `challenge` (a token for the browser) waits for
+    /// the code, see [`crate::second_factor::answer_challenge`].
+    CodeRequired { challenge: String },
+}
+
+impl SignInStep {
+    /// The session, if no code is due.
+    pub fn signed_in(self) -> Option<SignedIn> {
+        match self {
+            Self::SignedIn(signed_in) => Some(signed_in),
+            Self::CodeRequired { .. } => None,
+        }
+    }
 }
 
 /// A successful sign-in: the account and its new session.
@@ -78,7 +99,8 @@ async fn find_account(
     Ok(None)
 }
 
-/// Checks the password and starts a session, or explains why not.
+/// Checks the password and starts a session (or, with a second factor, a challenge for the
+/// code), or explains why not.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     db: &DatabaseConnection,
@@ -87,7 +109,7 @@ pub async fn sign_in(
     now: DateTime<Utc>,
     policy: SessionPolicy,
     address_limit: u64,
-) -> Result<SignedIn, SignInError> {
+) -> Result<SignInStep, SignInError> {
     if form.identifier.trim().is_empty() || form.password.is_empty() {
         return Err(SignInError::Incomplete);
     }
@@ -119,12 +141,17 @@ pub async fn sign_in(
         tracing::info!("sign-in refused");
         return Err(SignInError::InvalidCredentials);
     };
+    if second_factor::is_on(db, account.id).await? {
+        let challenge = second_factor::open_challenge(db, account.id, &key, now).await?;
+        tracing::info!(account_id = account.id, "password right; code due");
+        return Ok(SignInStep::CodeRequired { challenge });
+    }
     let session =
         sessions::start_session(db, account.id, &form.address, &form.user_agent, now, policy)
             .await?;
     tracing::info!(account_id = account.id, "signed in");
-    Ok(SignedIn {
+    Ok(SignInStep::SignedIn(SignedIn {
         account_id: account.id,
         session,
-    })
+    }))
 }

@@ -69,6 +69,8 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         ADDRESS_LIMIT,
     )
     .await
+    .unwrap()
+    .signed_in()
     .unwrap();
     let by_email = sign_in(
         db,
@@ -79,6 +81,8 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         ADDRESS_LIMIT,
     )
     .await
+    .unwrap()
+    .signed_in()
     .unwrap();
     assert_eq!(by_pin.account_id, by_email.account_id);
     assert_ne!(
@@ -94,6 +98,8 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
         ADDRESS_LIMIT,
     )
     .await
+    .unwrap()
+    .signed_in()
     .unwrap();
     assert_ne!(
         by_inn.account_id, by_pin.account_id,
@@ -301,6 +307,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         ADDRESS_LIMIT,
     )
     .await
+    .unwrap()
+    .signed_in()
     .unwrap();
     let there = sign_in(
         db,
@@ -311,6 +319,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         ADDRESS_LIMIT,
     )
     .await
+    .unwrap()
+    .signed_in()
     .unwrap();
     let account = here.account_id;
     let keep = here.session.session_id;

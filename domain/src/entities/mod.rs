@@ -7,5 +7,8 @@ pub mod agreement_text;
 pub mod agreement_version;
 pub mod feedback;
 pub mod form_draft;
+pub mod recovery_code;
+pub mod second_factor;
 pub mod session;
 pub mod sign_in_attempt;
+pub mod sign_in_challenge;

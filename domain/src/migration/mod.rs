@@ -7,6 +7,7 @@ mod m20261125_000001_feedback;
 mod m20261125_000002_form_draft;
 mod m20261125_000003_identity;
 mod m20261125_000004_sign_in_attempt;
+mod m20261125_000005_second_factor;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_form_draft::Migration),
             Box::new(m20261125_000003_identity::Migration),
             Box::new(m20261125_000004_sign_in_attempt::Migration),
+            Box::new(m20261125_000005_second_factor::Migration),
         ]
     }
 }
