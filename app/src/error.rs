@@ -56,6 +56,9 @@ pub enum MessageKey {
     EmailTaken,
     CurrentPasswordWrong,
     PasswordUnchanged,
+    CodeMissing,
+    CodeWrong,
+    TwoFactorAlreadyOn,
 }
 
 /// The sentence for `key` in `locale`.
@@ -110,6 +113,9 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::EmailTaken => td_string!(locale, errors.email_taken),
         MessageKey::CurrentPasswordWrong => td_string!(locale, errors.current_password_wrong),
         MessageKey::PasswordUnchanged => td_string!(locale, errors.password_unchanged),
+        MessageKey::CodeMissing => td_string!(locale, errors.code_missing),
+        MessageKey::CodeWrong => td_string!(locale, errors.code_wrong),
+        MessageKey::TwoFactorAlreadyOn => td_string!(locale, errors.two_factor_already_on),
     }
 }
 

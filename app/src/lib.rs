@@ -18,6 +18,7 @@ pub mod components;
 pub mod domain_errors;
 pub mod error;
 pub mod form_errors;
+pub mod idle;
 pub mod operator;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -37,7 +38,8 @@ use crate::{
     pages::{
         agreement::AgreementPage, cabinet::CabinetPage, dev_components::ComponentGallery,
         feedback::FeedbackPage, feedback_sent::FeedbackSentPage, home::HomePage, login::LoginPage,
-        not_found::NotFoundPage, register::RegisterPage, security::SecurityPage,
+        login_code::LoginCodePage, not_found::NotFoundPage, register::RegisterPage,
+        security::SecurityPage, two_factor::TwoFactorPage,
     },
 };
 
@@ -87,7 +89,7 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/portal.css" />
             <Router>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/feedback/sent/:reference")
@@ -99,7 +101,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/security") view=SecurityPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/cabinet/security/two-factor")
+                        view=TwoFactorPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </Router>
         </I18nContextProvider>

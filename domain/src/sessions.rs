@@ -19,6 +19,8 @@ pub struct SessionPolicy {
     pub idle_timeout: Duration,
     /// Whatever the activity, the session ends this long after sign-in.
     pub absolute_lifetime: Duration,
+    /// How long before the idle timeout the page warns and offers to stay signed in.
+    pub idle_warning: Duration,
 }
 
 impl Default for SessionPolicy {
@@ -26,6 +28,7 @@ impl Default for SessionPolicy {
         Self {
             idle_timeout: Duration::minutes(15),
             absolute_lifetime: Duration::hours(12),
+            idle_warning: Duration::minutes(2),
         }
     }
 }
@@ -106,12 +109,36 @@ pub async fn start_session(
     })
 }
 
+/// What a request that carries the session does to its idle timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    /// An ordinary request: activity, recorded at most every [`TOUCH_INTERVAL`] (or a tenth
+    /// of the idle timeout, if shorter).
+    Request,
+    /// "Stay signed in": activity, recorded now.
+    StayAlive,
+    /// Asking how long the session has left is not activity: nothing is recorded.
+    Peek,
+}
+
 /// The session behind `token`, if it is still valid at `now`; records the activity.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
     policy: SessionPolicy,
+) -> Result<Result<ActiveSession, SessionEnd>, DbErr> {
+    check_session(db, token, now, policy, Activity::Request).await
+}
+
+/// The session behind `token`, if it is still valid at `now`; `activity` says whether the
+/// request resets the idle timer.
+pub async fn check_session(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+    activity: Activity,
 ) -> Result<Result<ActiveSession, SessionEnd>, DbErr> {
     let Some(row) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
@@ -129,8 +156,14 @@ pub async fn authenticate(
     if now >= row.last_seen_at + policy.idle_timeout {
         return Ok(Err(SessionEnd::IdleTimeout));
     }
+    let touch_interval = TOUCH_INTERVAL.min(policy.idle_timeout / 10);
+    let touch = match activity {
+        Activity::Request => now - row.last_seen_at >= touch_interval,
+        Activity::StayAlive => now > row.last_seen_at,
+        Activity::Peek => false,
+    };
     let mut last_seen = row.last_seen_at;
-    if now - row.last_seen_at >= TOUCH_INTERVAL {
+    if touch {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
             .filter(session::Column::Id.eq(row.id))

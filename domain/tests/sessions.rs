@@ -9,8 +9,8 @@ use domain::{
     DatabaseConnection,
     entities::{account, session},
     sessions::{
-        SessionEnd, SessionPolicy, authenticate, list_sessions, revoke_other_sessions,
-        revoke_session, start_session,
+        Activity, SessionEnd, SessionPolicy, authenticate, check_session, list_sessions,
+        revoke_other_sessions, revoke_session, start_session,
     },
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
@@ -96,6 +96,64 @@ async fn a_session_lives_until_idle_or_absolute_expiry(db: &DatabaseConnection) 
     );
 }
 on_both_databases!(lifetimes, a_session_lives_until_idle_or_absolute_expiry);
+
+async fn asking_the_time_left_is_not_activity_but_staying_is(db: &DatabaseConnection) {
+    let policy = SessionPolicy::default();
+    let account = an_account(db, "21503199000123").await;
+    let new = start_session(db, account, "198.51.100.4", "Firefox", t0(), policy)
+        .await
+        .unwrap();
+    let peek = |at| check_session(db, &new.token, at, policy, Activity::Peek);
+    let peeked = peek(t0() + Duration::minutes(10)).await.unwrap().unwrap();
+    assert_eq!(
+        peeked.idle_deadline,
+        t0() + Duration::minutes(15),
+        "a peek does not extend"
+    );
+    assert_eq!(
+        peek(t0() + Duration::minutes(15)).await.unwrap(),
+        Err(SessionEnd::IdleTimeout),
+        "peeking every few minutes does not keep the session alive"
+    );
+
+    let stay = start_session(db, account, "198.51.100.4", "Firefox", t0(), policy)
+        .await
+        .unwrap();
+    let at = t0() + Duration::minutes(13) + Duration::seconds(10);
+    let kept = check_session(db, &stay.token, at, policy, Activity::StayAlive)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        kept.idle_deadline,
+        at + Duration::minutes(15),
+        "staying counts from now"
+    );
+
+    // A short idle timeout (as in the end-to-end tests) still sees every request.
+    let short = SessionPolicy {
+        idle_timeout: Duration::seconds(20),
+        ..policy
+    };
+    let quick = start_session(db, account, "198.51.100.4", "Firefox", t0(), short)
+        .await
+        .unwrap();
+    let mut at = t0();
+    for _ in 0..6 {
+        at += Duration::seconds(15);
+        assert!(
+            authenticate(db, &quick.token, at, short)
+                .await
+                .unwrap()
+                .is_ok(),
+            "alive at {at}"
+        );
+    }
+}
+on_both_databases!(
+    peek_and_stay,
+    asking_the_time_left_is_not_activity_but_staying_is
+);
 
 async fn sessions_are_listed_and_revoked_only_by_their_owner(db: &DatabaseConnection) {
     let policy = SessionPolicy::default();

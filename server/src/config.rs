@@ -72,6 +72,18 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub idle_timeout_minutes: u32,
 
+    /// Seconds without a request after which a session ends; overrides the minutes (for
+    /// demonstrations and the end-to-end tests of the idle warning).
+    #[arg(long, env = "PORTAL_IDLE_TIMEOUT_SECONDS", global = true,
+          value_parser = clap::value_parser!(u32).range(10..=43_200))]
+    pub idle_timeout_seconds: Option<u32>,
+
+    /// Seconds before the idle timeout at which a signed-in page warns and offers to stay
+    /// signed in.
+    #[arg(long, env = "PORTAL_IDLE_WARNING_SECONDS", default_value_t = 120, global = true,
+          value_parser = clap::value_parser!(u32).range(5..=3_600))]
+    pub idle_warning_seconds: u32,
+
     /// Sign-in and registration attempts one address may make a minute.
     #[arg(long, env = "PORTAL_ATTEMPTS_PER_ADDRESS", default_value_t = domain::throttle::ADDRESS_LIMIT, global = true)]
     pub attempts_per_address: u64,
@@ -93,6 +105,22 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// How sessions live, from the idle settings.
+    pub fn session_policy(&self) -> domain::sessions::SessionPolicy {
+        let idle_timeout = match self.idle_timeout_seconds {
+            Some(seconds) => chrono::Duration::seconds(i64::from(seconds)),
+            None => chrono::Duration::minutes(i64::from(self.idle_timeout_minutes)),
+        };
+        // A warning longer than the timeout would show at once; half the timeout at most.
+        let idle_warning =
+            chrono::Duration::seconds(i64::from(self.idle_warning_seconds)).min(idle_timeout / 2);
+        domain::sessions::SessionPolicy {
+            idle_timeout,
+            idle_warning,
+            ..Default::default()
+        }
+    }
+
     /// The database URL in force: the configured one, else SQLite in the data directory.
     pub fn effective_database_url(&self) -> String {
         self.database_url
@@ -110,5 +138,44 @@ impl Config {
         std::fs::write(&probe, b"ok")
             .and_then(|()| std::fs::remove_file(&probe))
             .map_err(|e| format!("the data directory {} is not writable: {e}", dir.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn policy(args: &[&str]) -> domain::sessions::SessionPolicy {
+        let mut all = vec!["server"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).unwrap().config.session_policy()
+    }
+
+    #[test]
+    fn the_idle_timeout_is_in_minutes_unless_seconds_are_given() {
+        let default = policy(&[]);
+        assert_eq!(default.idle_timeout, chrono::Duration::minutes(15));
+        assert_eq!(default.idle_warning, chrono::Duration::minutes(2));
+        assert_eq!(
+            policy(&["--idle-timeout-minutes", "30"]).idle_timeout,
+            chrono::Duration::minutes(30)
+        );
+        let short = policy(&[
+            "--idle-timeout-seconds",
+            "20",
+            "--idle-warning-seconds",
+            "15",
+        ]);
+        assert_eq!(short.idle_timeout, chrono::Duration::seconds(20));
+        assert_eq!(
+            short.idle_warning,
+            chrono::Duration::seconds(10),
+            "the warning takes half the timeout at most"
+        );
+        assert!(Cli::try_parse_from(["server", "--idle-timeout-seconds", "3"]).is_err());
     }
 }

@@ -52,10 +52,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .find(|code| *code == config.default_language)
         .unwrap_or("ky");
     let hasher = domain::password::PasswordHasher::new().map_err(|e| e.to_string())?;
-    let sessions = domain::sessions::SessionPolicy {
-        idle_timeout: chrono::Duration::minutes(i64::from(config.idle_timeout_minutes)),
-        ..Default::default()
-    };
+    let sessions = config.session_policy();
     let state = AppState {
         leptos_options,
         context: app::server::ServerContext {

@@ -31,7 +31,11 @@ pub async fn load_session(
     let mut signed_in = false;
     if let Some(token) = token {
         let now = chrono::Utc::now();
-        match domain::sessions::authenticate(&context.db, &token, now, context.sessions).await {
+        let activity = app::idle::session_activity(request.uri().path());
+        let checked =
+            domain::sessions::check_session(&context.db, &token, now, context.sessions, activity)
+                .await;
+        match checked {
             Ok(Ok(active)) => {
                 signed_in = true;
                 request.extensions_mut().insert(CurrentSession {

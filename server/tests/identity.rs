@@ -191,7 +191,11 @@ async fn an_unknown_account_and_a_wrong_password_get_the_same_answer() {
 async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401() {
     let db = database().await;
     let app = portal(&db, false);
-    for page in ["/cabinet", "/cabinet/security"] {
+    for page in [
+        "/cabinet",
+        "/cabinet/security",
+        "/cabinet/security/two-factor",
+    ] {
         let response = send(&app, get(page)).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{page}");
         assert_eq!(
@@ -205,6 +209,12 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401
         "/api/security/end-session",
         "/api/security/end-other-sessions",
         "/api/security/change-password",
+        "/api/security/two-factor-on",
+        "/api/security/two-factor",
+        "/api/security/two-factor/confirm",
+        "/api/security/two-factor/turn-off",
+        "/api/session/time-left",
+        "/api/session/stay",
     ] {
         let body = if function.ends_with("end-session") {
             "session_id=1"

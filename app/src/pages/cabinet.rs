@@ -61,6 +61,7 @@ pub fn CabinetLayout(
     view! {
         <PageLayout title=text(title) has_errors account_actions=std::sync::Arc::new(|| view! { <ExitButton /> }.into_any())>
             {children()}
+            <crate::idle::IdleWarning />
         </PageLayout>
     }
 }

@@ -25,10 +25,15 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// Sends the visitor to sign in: a redirect during server rendering, a page load in the
 /// browser.
 pub fn redirect_to_login(next: &str) {
-    let url = login_url(next);
+    redirect_to(&login_url(next));
+}
+
+/// Sends the visitor to `url` (a path of this site): a `303 See Other` during server
+/// rendering, a page load in the browser.
+pub fn redirect_to(url: &str) {
     #[cfg(feature = "ssr")]
     {
-        leptos_axum::redirect(&url);
+        leptos_axum::redirect(url);
         // `redirect` sets the Location; a page render must also say it is a redirect.
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::SEE_OTHER);
@@ -36,7 +41,7 @@ pub fn redirect_to_login(next: &str) {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let _ = leptos::prelude::window().location().set_href(&url);
+        let _ = leptos::prelude::window().location().set_href(url);
     }
 }
 

@@ -31,7 +31,7 @@ pub async fn sign_in(
     password: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use domain::sign_in::{SignInError, SignInForm, sign_in};
+    use domain::sign_in::{SignInError, SignInForm, SignInStep, sign_in};
 
     use crate::{
         error::{FieldError, MessageKey},
@@ -62,9 +62,19 @@ pub async fn sign_in(
         }])
     };
     let error = match outcome {
-        Ok(signed_in) => {
+        Ok(SignInStep::SignedIn(signed_in)) => {
             server::set_session_cookie(&context, &signed_in.session.token);
             leptos_axum::redirect(&safe_next(next.as_deref()));
+            return Ok(());
+        }
+        Ok(SignInStep::CodeRequired { challenge }) => {
+            server::set_cookie(
+                crate::pages::login_code::CHALLENGE_COOKIE,
+                &challenge,
+                domain::second_factor::CHALLENGE_LIFETIME.num_seconds(),
+            );
+            let next = crate::pages::guard::login_url(&safe_next(next.as_deref()));
+            leptos_axum::redirect(&next.replacen("/login?", "/login/code?", 1));
             return Ok(());
         }
         Err(SignInError::Incomplete) => refused(MessageKey::SignInIncomplete),
@@ -102,6 +112,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let exited = move || query.with(|q| q.get("exited").is_some());
+    let code_expired = move || query.with(|q| q.get("code_expired").is_some());
     let submit = ServerAction::<SignIn>::new();
     let errors = FormErrors::of(submit.value());
     let page = Resource::new_blocking(
@@ -127,6 +138,7 @@ pub fn LoginPage() -> impl IntoView {
                             Some(LoginNotice::IdleTimeout) => Some(td_string!(i18n.get_locale(), login.idle)),
                             Some(LoginNotice::LifetimeOver) => Some(td_string!(i18n.get_locale(), login.lifetime)),
                             Some(LoginNotice::Revoked) => Some(td_string!(i18n.get_locale(), login.revoked)),
+                            None if code_expired() => Some(td_string!(i18n.get_locale(), login.code_expired)),
                             None if exited() => Some(td_string!(i18n.get_locale(), login.exited)),
                             None => None,
                         };

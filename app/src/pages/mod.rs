@@ -8,6 +8,8 @@ pub mod feedback_sent;
 pub mod guard;
 pub mod home;
 pub mod login;
+pub mod login_code;
 pub mod not_found;
 pub mod register;
 pub mod security;
+pub mod two_factor;

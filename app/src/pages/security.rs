@@ -51,6 +51,18 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
         .collect())
 }
 
+/// Whether two-step verification is on for the account.
+#[server(endpoint = "security/two-factor-on")]
+pub async fn two_factor_is_on() -> Result<bool, AppError> {
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    domain::second_factor::is_on(&context.db, session.account_id)
+        .await
+        .map_err(server::internal)
+}
+
 /// Ends one of the account's sessions.
 #[server(endpoint = "security/end-session")]
 pub async fn end_session(session_id: i64) -> Result<(), AppError> {
@@ -128,6 +140,7 @@ pub async fn change_my_password(
 pub fn SecurityPage() -> impl IntoView {
     let query = use_query_map();
     let password_changed = move || query.with(|q| q.get("password_changed").is_some());
+    let two_factor_off = move || query.with(|q| q.get("two_factor_off").is_some());
     let change = ServerAction::<ChangeMyPassword>::new();
     let errors = FormErrors::of(change.value());
     let i18n = use_i18n();
@@ -141,14 +154,14 @@ pub fn SecurityPage() -> impl IntoView {
                 change.version().get(),
             )
         },
-        |_| my_sessions(),
+        |_| async { Ok::<_, AppError>((my_sessions().await?, two_factor_is_on().await?)) },
     );
     // A Transition, not a Suspense: the list must stay mounted while it reloads after a
     // sign-out, or the form that was just submitted is disposed under its own action.
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
-                signed_in_or_login(sessions.await, move |sessions| {
+                signed_in_or_login(sessions.await, move |(sessions, two_factor_on)| {
                     let session_count = sessions.len();
                     view! {
                     <CabinetLayout title=|l| td_string!(l, security.title) has_errors=errors.any()>
@@ -156,6 +169,11 @@ pub fn SecurityPage() -> impl IntoView {
                         {move || password_changed().then(|| view! {
                             <NotificationBanner kind=BannerKind::Success title=text(|l| td_string!(l, security.done_title))>
                                 <p data-testid="password-changed">{t!(i18n, security.password_changed)}</p>
+                            </NotificationBanner>
+                        })}
+                        {move || two_factor_off().then(|| view! {
+                            <NotificationBanner kind=BannerKind::Success title=text(|l| td_string!(l, security.done_title))>
+                                <p data-testid="two-factor-off">{t!(i18n, two_factor.turned_off)}</p>
                             </NotificationBanner>
                         })}
                         <h1 class="heading-l">{t!(i18n, security.title)}</h1>
@@ -202,6 +220,18 @@ pub fn SecurityPage() -> impl IntoView {
                                 </Button>
                             </ActionForm>
                         })}
+                        <h2 class="heading-m">{t!(i18n, security.two_factor_heading)}</h2>
+                        {if two_factor_on {
+                            view! {
+                                <p data-testid="two-factor-status">{t!(i18n, two_factor.status_on)}</p>
+                                <p><a href="/cabinet/security/two-factor">{t!(i18n, two_factor.manage)}</a></p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p data-testid="two-factor-status">{t!(i18n, two_factor.status_off)}</p>
+                                <p><a href="/cabinet/security/two-factor">{t!(i18n, two_factor.set_up)}</a></p>
+                            }.into_any()
+                        }}
                         <h2 class="heading-m">{t!(i18n, security.password_heading)}</h2>
                         <p class="hint">{t!(i18n, security.password_hint)}</p>
                         <ActionForm action=change attr:novalidate=true attr:class="form narrow">
