@@ -1,17 +1,20 @@
 // Playwright runs every spec in four projects: desktop and phone sizes, each with
 // JavaScript on and off. The portal is the release server, started here on the port and
-// data directory that scripts/test.sh chose (a fresh temporary database per run). Every test
+// data directory that scripts/test.sh chose (a fresh temporary database per run), twice:
+// with normal settings, and with a short idle timeout for idle.spec.ts (see portals.ts). Every test
 // browser comes from 127.0.0.1, so the per-address limit is lifted; the service and HTTP
 // tests prove the limit itself.
 import { defineConfig } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { IDLE_PORTAL, MAIN_PORTAL } from "./portals";
 
 const root = path.resolve(__dirname, "..");
-const port = Number(process.env.PORTAL_E2E_PORT ?? 3100);
 const dataDir = process.env.PORTAL_E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
-const baseURL = `http://127.0.0.1:${port}`;
+const baseURL = MAIN_PORTAL.url;
+const server = path.join(root, "target/release/server");
+const common = `--site-root "${path.join(root, "target/site")}" --dev --attempts-per-address 100000`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -49,12 +52,24 @@ export default defineConfig({
     { name: "phone-js", use: { ...phone, javaScriptEnabled: true } },
     { name: "phone-nojs", use: { ...phone, javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: `"${path.join(root, "target/release/server")}" serve --listen 127.0.0.1:${port} --data-dir "${dataDir}" --site-root "${path.join(root, "target/site")}" --dev --attempts-per-address 100000`,
-    url: `${baseURL}/readyz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command: `"${server}" serve --listen 127.0.0.1:${MAIN_PORTAL.port} --data-dir "${path.join(dataDir, "main")}" ${common}`,
+      url: `${MAIN_PORTAL.url}/readyz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command:
+        `"${server}" serve --listen 127.0.0.1:${IDLE_PORTAL.port} --data-dir "${path.join(dataDir, "idle")}" ${common}` +
+        ` --idle-timeout-seconds ${IDLE_PORTAL.idleTimeoutSeconds} --idle-warning-seconds ${IDLE_PORTAL.idleWarningSeconds}`,
+      url: `${IDLE_PORTAL.url}/readyz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  ],
 });

@@ -43,13 +43,21 @@ step "Release build"
 cargo leptos build --release
 
 step "End-to-end tests (Chromium; JavaScript on and off; desktop and phone)"
-PORTAL_E2E_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Two free ports: the main portal and the one with a short idle timeout (end2end/portals.ts).
+read -r PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT < <(python3 -c '
+import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 PORTAL_E2E_DATA_DIR=$(mktemp -d)
-export PORTAL_E2E_PORT PORTAL_E2E_DATA_DIR
+export PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT PORTAL_E2E_DATA_DIR
 trap 'rm -rf "$PORTAL_E2E_DATA_DIR"' EXIT
 (cd end2end && npx playwright test)
 
 step "Size budget"
 scripts/size-report.sh
+
+step "Identity benchmark (sign-ins against the Argon2 limit; latency under hashing load)"
+python3 scripts/bench-identity.py
 
 printf '\nAll checks passed in %ss.\n' "$(( $(date +%s) - started ))"

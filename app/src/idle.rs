@@ -122,11 +122,11 @@ mod client {
     }
 
     fn now_ms() -> f64 {
-        leptos::tachys::web_sys::js_sys::Date::now()
+        leptos::web_sys::js_sys::Date::now()
     }
 
     /// Starts watching the session; returns the "stay signed in" handler.
-    pub fn start(left: RwSignal<Option<i64>>) -> impl Fn(leptos::ev::MouseEvent) + Clone {
+    pub fn start(left: RwSignal<Option<i64>>) -> impl Fn(leptos::ev::MouseEvent) + Copy + 'static {
         let timers = StoredValue::new_local(Timers::default());
         let alive = StoredValue::new_local(true);
         on_cleanup(move || {
@@ -207,7 +207,12 @@ mod client {
                 .ok();
                 timers.update_value(|t| t.interval = interval);
             }
-            Ok(_) | Err(AppError::Unauthorized) => {
+            // The last second: the server has not ended the session yet; look again.
+            Ok(_) => {
+                let timeout = schedule(Duration::from_secs(1));
+                timers.update_value(|t| t.timeout = timeout);
+            }
+            Err(AppError::Unauthorized) => {
                 let path = window().location().pathname().unwrap_or_default();
                 let _ = window().location().set_href(&login_url(&path));
             }
@@ -223,7 +228,7 @@ mod client {
         request_animation_frame(|| {
             if let Some(button) = document().get_element_by_id("idle-warning-stay") {
                 use leptos::wasm_bindgen::JsCast;
-                if let Ok(button) = button.dyn_into::<leptos::tachys::web_sys::HtmlElement>() {
+                if let Ok(button) = button.dyn_into::<leptos::web_sys::HtmlElement>() {
                     let _ = button.focus();
                 }
             }

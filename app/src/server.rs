@@ -77,16 +77,16 @@ pub fn ended_session() -> Option<SessionEnd> {
         .map(|ended| ended.0)
 }
 
-/// The client's address as the server saw the connection.
+/// The client's address, as the server's address layer resolved it (the connection's
+/// peer, or what a trusted proxy forwarded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// The client's address, or "unknown" when the request came without a connection (tests).
 pub fn client_address() -> String {
     request_parts()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().cloned())
+        .map_or_else(|| "unknown".to_owned(), |address| address.0)
 }
 
 /// The client's User-Agent header.

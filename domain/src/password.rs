@@ -117,9 +117,20 @@ impl PasswordHasher {
 
     pub fn with_concurrency(concurrent: usize) -> Result<Self, HashError> {
         let random: [u8; 24] = rand::random();
+        let started = std::time::Instant::now();
+        let dummy_hash = hash_blocking(&hex::encode(random))?;
+        let hash_ms = started.elapsed().as_secs_f64() * 1000.0;
+        // What this machine can do: operators size deployments by it, and the identity
+        // benchmark compares the measured sign-in rate with it.
+        tracing::info!(
+            hash_ms,
+            concurrent,
+            sign_ins_per_second_limit = concurrent as f64 * 1000.0 / hash_ms.max(0.001),
+            "one Argon2id hash"
+        );
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrent.max(1))),
-            dummy_hash: Arc::new(hash_blocking(&hex::encode(random))?),
+            dummy_hash: Arc::new(dummy_hash),
         })
     }
 

@@ -2,20 +2,8 @@
 // project: zero violations. axe runs as a script in the page, so the no-JavaScript projects
 // scan a page whose app scripts are blocked instead: the browser then shows exactly the
 // server-rendered markup and posts forms natively, as it does with JavaScript off.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, Page, test } from "@playwright/test";
-import { LANGUAGES, javaScriptOn, newContext, open, register, t } from "./support";
-
-async function expectNoViolations(page: Page) {
-  // Scan the page as people see it: only once the stylesheet applies (its body has no
-  // margin), since sizes and contrast depend on it.
-  await page.waitForFunction(() => getComputedStyle(document.body).marginTop === "0px");
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
-    .analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(summary).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { expectNoViolations, LANGUAGES, javaScriptOn, newContext, open, register, t } from "./support";
 
 for (const lang of LANGUAGES) {
   test(`every page passes axe (${lang})`, async ({ browser }, testInfo) => {
@@ -52,7 +40,7 @@ test("signed-in pages pass axe in every language", async ({ browser }, testInfo)
   const page = await context.newPage();
   await register(page, testInfo, "individual");
   for (const lang of LANGUAGES) {
-    for (const url of ["/cabinet", "/cabinet/security"]) {
+    for (const url of ["/cabinet", "/cabinet/security", "/cabinet/security/two-factor"]) {
       await open(page, `${url}?lang=${lang}`, testInfo);
       await expect(page.locator("html")).toHaveAttribute("lang", lang);
       await expectNoViolations(page);

@@ -1,5 +1,6 @@
 // Shared helpers: the real translation files (so tests follow the product's own words),
 // the languages, and waiting for hydration when JavaScript is on.
+import AxeBuilder from "@axe-core/playwright";
 import { Browser, BrowserContext, BrowserContextOptions, expect, Page, TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -125,3 +126,22 @@ export async function register(page: Page, testInfo: TestInfo, kind: "individual
   return { pin, email };
 }
 
+
+/** Signs in on the sign-in page that is open. */
+export async function signIn(page: Page, identifier: string, password = PASSWORD) {
+  await page.getByLabel(t("en", "login.identifier_label")).fill(identifier);
+  await page.getByLabel(t("en", "login.password_label")).fill(password);
+  await page.getByRole("button", { name: t("en", "login.submit") }).click();
+}
+
+/** An axe-core scan (WCAG 2.2 A and AA) of the page as it is now: zero violations. */
+export async function expectNoViolations(page: Page) {
+  // Scan the page as people see it: only once the stylesheet applies (its body has no
+  // margin), since sizes and contrast depend on it.
+  await page.waitForFunction(() => getComputedStyle(document.body).marginTop === "0px");
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(summary).toEqual([]);
+}

@@ -88,6 +88,16 @@ pub struct Config {
     #[arg(long, env = "PORTAL_ATTEMPTS_PER_ADDRESS", default_value_t = domain::throttle::ADDRESS_LIMIT, global = true)]
     pub attempts_per_address: u64,
 
+    /// Reverse proxies in front of the portal (comma-separated addresses): only their
+    /// `X-Forwarded-For` is believed about the client's address.
+    #[arg(
+        long,
+        env = "PORTAL_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,

@@ -3,6 +3,7 @@
 //! the HTTP tests build exactly the router that production runs.
 
 pub mod api_errors;
+pub mod client_address;
 pub mod config;
 pub mod health;
 pub mod language;

@@ -64,6 +64,7 @@ async fn serve(config: Config) -> Result<(), String> {
             attempts_per_address_per_minute: config.attempts_per_address,
         },
         default_language,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let listener = TcpListener::bind(config.listen)
         .await

@@ -23,7 +23,7 @@ use tracing::Level;
 
 use app::{App, server::ServerContext, shell};
 
-use crate::{api_errors, health, language, perimeter, session};
+use crate::{api_errors, client_address, health, language, perimeter, session};
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
 /// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
@@ -37,6 +37,8 @@ pub struct AppState {
     pub context: ServerContext,
     /// One of `language::SUPPORTED`.
     pub default_language: &'static str,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -75,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             language::negotiate_language,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_address::resolve_client_address,
         ));
 
     Router::new()

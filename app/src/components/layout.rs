@@ -53,6 +53,15 @@ pub fn PageLayout(
             format!("{title} — {portal}")
         }
     };
+    // On the server the title is computed now, while the page renders: leptos_meta reads it
+    // again only after rendering, outside the page's reactive arena, and a signal read there
+    // panics (seen on renders that end in a redirect). In the browser it stays reactive, so
+    // "Error:" comes and goes with the form's errors.
+    #[cfg(feature = "ssr")]
+    let document_title = {
+        let fixed = document_title();
+        move || fixed.clone()
+    };
     view! {
         <Title text=document_title />
         <a class="skip-link" href="#main-content">

@@ -33,6 +33,7 @@ pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Rout
             attempts_per_address_per_minute: domain::throttle::ADDRESS_LIMIT,
         },
         default_language: "ky",
+        trusted_proxies: Vec::new(),
     })
 }
 
