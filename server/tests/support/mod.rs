@@ -37,8 +37,17 @@ pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Rout
     })
 }
 
+/// Sends `request` through the router. A request that takes more than 30 seconds fails the
+/// test instead of hanging the suite.
 pub async fn send(app: &Router, request: Request<Body>) -> Response<Body> {
-    app.clone().oneshot(request).await.unwrap()
+    let uri = request.uri().clone();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.clone().oneshot(request),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("no response to {uri} within 30 seconds"))
+    .unwrap()
 }
 
 pub async fn body_text(response: Response<Body>) -> String {
