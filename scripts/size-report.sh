@@ -8,9 +8,11 @@ pkg=${1:-target/site/pkg}
 
 # Budgets in bytes, brotli-compressed (what the server sends to current browsers). The wasm
 # budget grew from 300 to 400 KiB when registration, sign-in and the cabinet pages arrived
-# (385 KiB then); splitting the wasm by route is the planned way back down.
+# (385 KiB then), and to 440 KiB with two-step verification, the sign-in code page and the
+# idle warning (427 KiB then). Splitting the wasm by route is the planned way back down, and
+# this budget must come down with it rather than grow again.
 declare -A budget=(
-  [wasm]=$((400 * 1024))
+  [wasm]=$((440 * 1024))
   [js]=$((20 * 1024))
   [css]=$((10 * 1024))
 )
