@@ -153,6 +153,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The value of one field was refused: `key` says why.
+    pub fn field(field: &str, key: MessageKey) -> Self {
+        Self::Invalid(vec![FieldError {
+            field: field.into(),
+            key,
+        }])
+    }
+
     /// The general message to show above a form, for errors that belong to no field.
     pub fn general_message(&self) -> Option<MessageKey> {
         match self {

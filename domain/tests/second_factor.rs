@@ -71,9 +71,9 @@ async fn enrolled(db: &DatabaseConnection, account: i64) -> (String, Vec<String>
     (enrolment.secret, codes)
 }
 
-/// Signs in with the password at `now` and returns the challenge token.
-async fn challenge(db: &DatabaseConnection, now: DateTime<Utc>) -> String {
-    let step = sign_in(
+/// Signs in with the right password at `now`.
+async fn password_step(db: &DatabaseConnection, now: DateTime<Utc>) -> SignInStep {
+    sign_in(
         db,
         &HASHER,
         &SignInForm {
@@ -87,8 +87,12 @@ async fn challenge(db: &DatabaseConnection, now: DateTime<Utc>) -> String {
         ADDRESS_LIMIT,
     )
     .await
-    .unwrap();
-    match step {
+    .unwrap()
+}
+
+/// Signs in with the password at `now` and returns the challenge token.
+async fn challenge(db: &DatabaseConnection, now: DateTime<Utc>) -> String {
+    match password_step(db, now).await {
         SignInStep::CodeRequired { challenge } => challenge,
         SignInStep::SignedIn(_) => panic!("the second factor was skipped"),
     }
@@ -269,21 +273,7 @@ async fn turning_it_off_needs_the_password(db: &DatabaseConnection) {
     );
     turn_off(db, &HASHER, account, PASSWORD).await.unwrap();
     assert_eq!(state(db, account).await.unwrap(), SecondFactorState::Off);
-    let step = sign_in(
-        db,
-        &HASHER,
-        &SignInForm {
-            identifier: PIN.into(),
-            password: PASSWORD.into(),
-            address: "a".into(),
-            user_agent: "Firefox".into(),
-        },
-        t0(),
-        SessionPolicy::default(),
-        ADDRESS_LIMIT,
-    )
-    .await
-    .unwrap();
+    let step = password_step(db, t0()).await;
     assert!(
         step.signed_in().is_some(),
         "no code is asked once it is off"

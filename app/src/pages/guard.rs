@@ -3,6 +3,11 @@
 
 /// The sign-in address that returns to `next` afterwards.
 pub fn login_url(next: &str) -> String {
+    with_next("/login", next)
+}
+
+/// `page` with `?next=` naming where to go after signing in.
+pub fn with_next(page: &str, next: &str) -> String {
     let encoded: String = next
         .bytes()
         .map(|b| match b {
@@ -12,7 +17,7 @@ pub fn login_url(next: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect();
-    format!("/login?next={encoded}")
+    format!("{page}?next={encoded}")
 }
 
 /// Where to go after signing in: `next` if it is a path of this site, else the cabinet.

@@ -33,11 +33,7 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     use domain::sign_in::{SignInError, SignInForm, SignInStep, sign_in};
 
-    use crate::{
-        error::{FieldError, MessageKey},
-        pages::guard::safe_next,
-        server,
-    };
+    use crate::{error::MessageKey, pages::guard::safe_next, server};
 
     let context = server::server_context()?;
     let form = SignInForm {
@@ -55,12 +51,7 @@ pub async fn sign_in(
         context.attempts_per_address_per_minute,
     )
     .await;
-    let refused = |key| {
-        AppError::Invalid(vec![FieldError {
-            field: "identifier".into(),
-            key,
-        }])
-    };
+    let refused = |key| AppError::field("identifier", key);
     let error = match outcome {
         Ok(SignInStep::SignedIn(signed_in)) => {
             server::set_session_cookie(&context, &signed_in.session.token);
@@ -73,8 +64,10 @@ pub async fn sign_in(
                 &challenge,
                 domain::second_factor::CHALLENGE_LIFETIME.num_seconds(),
             );
-            let next = crate::pages::guard::login_url(&safe_next(next.as_deref()));
-            leptos_axum::redirect(&next.replacen("/login?", "/login/code?", 1));
+            leptos_axum::redirect(&crate::pages::guard::with_next(
+                "/login/code",
+                &safe_next(next.as_deref()),
+            ));
             return Ok(());
         }
         Err(SignInError::Incomplete) => refused(MessageKey::SignInIncomplete),

@@ -46,11 +46,7 @@ pub async fn answer_sign_in_code(
 ) -> Result<(), AppError> {
     use domain::second_factor::{ChallengeAnswer, ChallengeError, answer_challenge};
 
-    use crate::{
-        error::{FieldError, MessageKey},
-        pages::guard::safe_next,
-        server,
-    };
+    use crate::{error::MessageKey, pages::guard::safe_next, server};
 
     let context = server::server_context()?;
     let next = safe_next(next.as_deref());
@@ -68,12 +64,7 @@ pub async fn answer_sign_in_code(
         context.attempts_per_address_per_minute,
     )
     .await;
-    let refused = |key| {
-        Err(AppError::Invalid(vec![FieldError {
-            field: "code".into(),
-            key,
-        }]))
-    };
+    let refused = |key| Err(AppError::field("code", key));
     match outcome {
         Ok(signed_in) => {
             server::set_cookie(CHALLENGE_COOKIE, "", 0);

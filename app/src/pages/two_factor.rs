@@ -7,7 +7,6 @@
 //! as it is shown). On: how many recovery codes remain, and turning it off with the password.
 
 use leptos::{form::ActionForm, prelude::*};
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -83,10 +82,7 @@ pub async fn load_two_factor() -> Result<TwoFactorView, AppError> {
 pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, AppError> {
     use domain::second_factor::{SecondFactorError, SecondFactorProblem as P, confirm_enrolment};
 
-    use crate::{
-        error::{FieldError, MessageKey},
-        server,
-    };
+    use crate::{error::MessageKey, server};
 
     let session = server::require_session()?;
     let context = server::server_context()?;
@@ -97,12 +93,7 @@ pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, App
         chrono::Utc::now(),
     )
     .await;
-    let refused = |key| {
-        Err(AppError::Invalid(vec![FieldError {
-            field: "code".into(),
-            key,
-        }]))
-    };
+    let refused = |key| Err(AppError::field("code", key));
     match outcome {
         Ok(codes) => {
             // Without JavaScript the answer is a redirect back to this page, which shows
@@ -122,10 +113,7 @@ pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, App
 pub async fn turn_off_two_factor(password: Option<String>) -> Result<(), AppError> {
     use domain::second_factor::{SecondFactorError, SecondFactorProblem as P, turn_off};
 
-    use crate::{
-        error::{FieldError, MessageKey},
-        server,
-    };
+    use crate::{error::MessageKey, server};
 
     let session = server::require_session()?;
     let context = server::server_context()?;
@@ -141,10 +129,10 @@ pub async fn turn_off_two_factor(password: Option<String>) -> Result<(), AppErro
             leptos_axum::redirect("/cabinet/security?two_factor_off=1");
             Ok(())
         }
-        Err(SecondFactorError::Invalid(_)) => Err(AppError::Invalid(vec![FieldError {
-            field: "password".into(),
-            key: MessageKey::CurrentPasswordWrong,
-        }])),
+        Err(SecondFactorError::Invalid(_)) => Err(AppError::field(
+            "password",
+            MessageKey::CurrentPasswordWrong,
+        )),
         Err(error) => Err(server::internal(error)),
     }
 }
@@ -181,7 +169,6 @@ fn grouped(secret: &str) -> String {
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let i18n = use_i18n();
-    let _query = use_query_map();
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
     let confirm_errors = FormErrors::of(confirm.value());
