@@ -9,6 +9,8 @@ source scripts/env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
+# A CI run builds once from a clean clone: incremental caches only cost disk there.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 
 step "PostgreSQL"
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -37,12 +39,14 @@ fi
 echo "none of sea-orm, sqlx, tokio, argon2, domain"
 
 step "Unit, service and HTTP tests (SQLite and PostgreSQL)"
-cargo test --workspace --exclude frontend --exclude server
-# The server's HTTP tests run one at a time: with several in-process portals (each on its
-# own Tokio runtime) rendering at once, a render now and then waits forever (seen about 1
-# run in 13; never with one at a time, and a deployment has one runtime). Each request also
-# fails its test after 30 seconds instead of hanging the suite.
-RUST_TEST_THREADS=1 cargo test -p server
+# One invocation, one test at a time. One invocation: `-p server` alone resolves other
+# dependency features than the workspace does and so builds every dependency a second time
+# (minutes, and gigabytes that a CI disk may not have). One at a time: with several
+# in-process portals (each on its own Tokio runtime) rendering at once, a render now and
+# then waited forever (about 1 run in 13; never one at a time, and a deployment has one
+# runtime); the domain tests lose a few seconds. A request also fails its test after 30
+# seconds instead of hanging the suite.
+RUST_TEST_THREADS=1 cargo test --workspace --exclude frontend
 
 step "Release build"
 cargo leptos build --release
