@@ -12,6 +12,7 @@ pub mod entities;
 pub mod feedback;
 pub mod form_draft;
 pub mod identity;
+pub mod inbox;
 pub mod migration;
 pub mod password;
 pub mod password_change;

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::{
     agreement,
-    entities::{acceptance_record, account},
+    entities::account,
     identity::{Inn, InnProblem, Phone, PhoneProblem, Pin, PinProblem},
     password::{self, PasswordHasher, PasswordProblem},
     validate,
@@ -316,23 +316,23 @@ pub async fn register(
         Err(error) => return Err(error.into()),
     };
     for (kind, wording) in [
-        ("agreement_accepted", &form.agreement_wording),
-        ("pd_consent_given", &form.consent_wording),
+        (
+            agreement::RecordKind::AgreementAccepted,
+            &form.agreement_wording,
+        ),
+        (agreement::RecordKind::PdConsentGiven, &form.consent_wording),
     ] {
-        acceptance_record::ActiveModel {
-            subject: Set(subject.clone()),
-            kind: Set(kind.to_owned()),
-            agreement_version: Set(version),
-            language: Set(text.language.clone()),
-            text_sha256: Set(text.sha256.clone()),
-            wording: Set(wording.clone()),
-            recorded_at: Set(now),
-            address: Set(form.address.clone()),
-            user_agent: Set(form.user_agent.clone()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let record = agreement::NewRecord {
+            subject: subject.clone(),
+            kind,
+            version,
+            language: text.language.clone(),
+            text_sha256: text.sha256.clone(),
+            wording: wording.clone(),
+            address: form.address.clone(),
+            user_agent: form.user_agent.clone(),
+        };
+        agreement::record(&txn, record, now).await?;
     }
     txn.commit().await?;
     tracing::info!(account_id = inserted.id, "account registered");

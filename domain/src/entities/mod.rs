@@ -7,6 +7,7 @@ pub mod agreement_text;
 pub mod agreement_version;
 pub mod feedback;
 pub mod form_draft;
+pub mod inbox_message;
 pub mod recovery_code;
 pub mod second_factor;
 pub mod session;

@@ -8,6 +8,7 @@ mod m20261125_000002_form_draft;
 mod m20261125_000003_identity;
 mod m20261125_000004_sign_in_attempt;
 mod m20261125_000005_second_factor;
+mod m20261126_000006_agreement;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_identity::Migration),
             Box::new(m20261125_000004_sign_in_attempt::Migration),
             Box::new(m20261125_000005_second_factor::Migration),
+            Box::new(m20261126_000006_agreement::Migration),
         ]
     }
 }
