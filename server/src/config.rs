@@ -21,12 +21,53 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Serve the portal over HTTP (the default). Applies pending migrations first.
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// The user agreement.
+    Agreement {
+        #[command(subcommand)]
+        command: AgreementCommand,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum AgreementCommand {
+    /// Publish a new version: checks it, stores it with the SHA-256 of each text, and
+    /// announces it in every user's inbox. From its effective date every user must accept
+    /// it before using their cabinet.
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct PublishArgs {
+    /// The new version's number: greater than every published version.
+    #[arg(long)]
+    pub version: i32,
+    /// The date (YYYY-MM-DD, Bishkek time) from which it is in force: today or later.
+    #[arg(long)]
+    pub effective: chrono::NaiveDate,
+    /// A UTF-8 file with the plain-language summary of what changed, one section per
+    /// language headed by a line `[ky]`, `[ru]` or `[en]`.
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: PathBuf,
+    /// The text in one language, as LANGUAGE=FILE (UTF-8, in the agreement format); give
+    /// ky, ru and en.
+    #[arg(long = "text", value_name = "LANGUAGE=FILE", value_parser = language_file)]
+    pub texts: Vec<(String, PathBuf)>,
+}
+
+fn language_file(argument: &str) -> Result<(String, PathBuf), String> {
+    let (language, file) = argument
+        .split_once('=')
+        .filter(|(language, file)| !language.is_empty() && !file.is_empty())
+        .ok_or_else(|| {
+            format!("expected LANGUAGE=FILE, e.g. ru=agreement-ru.md (got {argument:?})")
+        })?;
+    Ok((language.to_owned(), PathBuf::from(file)))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,6 +2,7 @@
 //! endpoints, and start-up. `main.rs` only parses the command line and calls in here, so
 //! the HTTP tests build exactly the router that production runs.
 
+pub mod agreement_cli;
 pub mod api_errors;
 pub mod client_address;
 pub mod config;

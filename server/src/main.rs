@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use leptos::config::LeptosOptions;
-use server::{AppState, Cli, Command, Config, language, router, telemetry};
+use server::{
+    AppState, Cli, Command, Config, agreement_cli, config::AgreementCommand, config::PublishArgs,
+    language, router, telemetry,
+};
 use tokio::net::TcpListener;
 
 #[tokio::main]
@@ -15,6 +18,9 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
+        Command::Agreement {
+            command: AgreementCommand::Publish(args),
+        } => publish_agreement(cli.config, args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,6 +42,13 @@ async fn open_database(config: &Config) -> Result<domain::DatabaseConnection, St
 async fn migrate(config: Config) -> Result<(), String> {
     open_database(&config).await?;
     tracing::info!("database is up to date");
+    Ok(())
+}
+
+async fn publish_agreement(config: Config, args: PublishArgs) -> Result<(), String> {
+    let db = open_database(&config).await?;
+    let done = agreement_cli::publish(&db, &args).await?;
+    println!("{done}");
     Ok(())
 }
 

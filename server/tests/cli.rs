@@ -89,3 +89,73 @@ fn an_unusable_data_directory_ends_start_up_with_one_clear_line() {
     );
     assert!(one_error_line(&output).contains("data directory"));
 }
+
+/// `server agreement publish` against a fresh embedded database: what it stores, and what
+/// it says when the files are wrong.
+#[test]
+fn the_operator_publishes_an_agreement_version_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let summary = file(
+        "summary.txt",
+        "[ky]\nӨзгөрүүлөр.\n[ru]\nИзменения.\n[en]\nChanges.\n",
+    );
+    let texts: Vec<String> = ["ky", "ru", "en"]
+        .iter()
+        .map(|l| {
+            let path = file(
+                &format!("{l}.md"),
+                &format!("# Agreement ({l})\n\n## 1. General\n1.1. The only clause.\n"),
+            );
+            format!("{l}={path}")
+        })
+        .collect();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(6))
+        .date_naive()
+        .to_string();
+    let publish = |version: &str, texts: &[String]| {
+        let mut args = vec![
+            "agreement",
+            "publish",
+            "--data-dir",
+            data,
+            "--version",
+            version,
+            "--effective",
+            &today,
+            "--summary-file",
+            &summary,
+        ];
+        for text in texts {
+            args.extend(["--text", text.as_str()]);
+        }
+        server(&args, &[])
+    };
+
+    let missing = publish("2", &texts[1..]);
+    assert!(one_error_line(&missing).contains("language ky"));
+
+    let published = publish("2", &texts);
+    assert!(published.status.success(), "{published:?}");
+    let said = String::from_utf8(published.stdout).unwrap();
+    assert!(said.contains("published version 2"), "{said}");
+    assert!(said.contains("announced to 0 accounts"), "{said}");
+
+    let again = publish("2", &texts);
+    assert!(one_error_line(&again).contains("not after the latest published version 2"));
+
+    let broken = file("broken.md", "no title\n");
+    let mut bad_texts = texts.clone();
+    bad_texts[2] = format!("en={broken}");
+    let malformed = publish("3", &bad_texts);
+    assert!(one_error_line(&malformed).contains("the en text"));
+
+    let unreadable = publish("3", &["ru=/nonexistent/file.md".to_owned()]);
+    assert!(one_error_line(&unreadable).contains("cannot read /nonexistent/file.md"));
+}
