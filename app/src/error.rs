@@ -59,6 +59,7 @@ pub enum MessageKey {
     CodeMissing,
     CodeWrong,
     TwoFactorAlreadyOn,
+    AgreementPending,
 }
 
 /// The sentence for `key` in `locale`.
@@ -116,6 +117,7 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::CodeMissing => td_string!(locale, errors.code_missing),
         MessageKey::CodeWrong => td_string!(locale, errors.code_wrong),
         MessageKey::TwoFactorAlreadyOn => td_string!(locale, errors.two_factor_already_on),
+        MessageKey::AgreementPending => td_string!(locale, errors.agreement_pending),
     }
 }
 
@@ -150,6 +152,10 @@ pub enum AppError {
     /// Too many attempts; `retry_at` is the local time (Bishkek) to try again, `HH:MM`.
     #[error("too many attempts")]
     Throttled { retry_at: String },
+    /// A new version of the user agreement is in force and this user has not accepted it:
+    /// nothing but the agreement's own pages, Exit, export and deletion answers until then.
+    #[error("the user agreement in force must be accepted first")]
+    AgreementPending,
 }
 
 impl AppError {
@@ -171,6 +177,7 @@ impl AppError {
             Self::Internal => Some(MessageKey::Internal),
             Self::Unauthorized => Some(MessageKey::Unauthorized),
             Self::Throttled { .. } => Some(MessageKey::Throttled),
+            Self::AgreementPending => Some(MessageKey::AgreementPending),
         }
     }
 

@@ -36,10 +36,23 @@ use leptos_router::{
 use crate::{
     i18n::I18nContextProvider,
     pages::{
-        agreement::AgreementPage, cabinet::CabinetPage, dev_components::ComponentGallery,
-        feedback::FeedbackPage, feedback_sent::FeedbackSentPage, home::HomePage, login::LoginPage,
-        login_code::LoginCodePage, not_found::NotFoundPage, register::RegisterPage,
-        security::SecurityPage, two_factor::TwoFactorPage,
+        agreement::{
+            AgreementDeclinedPage, AgreementDiffPage, AgreementPage, AgreementVersionPage,
+            AgreementVersionsPage,
+        },
+        agreement_update::AgreementUpdatePage,
+        cabinet::CabinetPage,
+        consents::ConsentsPage,
+        dev_components::ComponentGallery,
+        feedback::FeedbackPage,
+        feedback_sent::FeedbackSentPage,
+        home::HomePage,
+        login::LoginPage,
+        login_code::LoginCodePage,
+        not_found::NotFoundPage,
+        register::RegisterPage,
+        security::SecurityPage,
+        two_factor::TwoFactorPage,
     },
 };
 
@@ -98,6 +111,20 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/dev/components") view=ComponentGallery ssr=SsrMode::Async />
                     <Route path=path!("/agreement") view=AgreementPage ssr=SsrMode::Async />
+                    <Route path=path!("/agreement/versions") view=AgreementVersionsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/agreement/versions/:version")
+                        view=AgreementVersionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/agreement/diff") view=AgreementDiffPage ssr=SsrMode::Async />
+                    <Route path=path!("/agreement/declined") view=AgreementDeclinedPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/cabinet/agreement-update")
+                        view=AgreementUpdatePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/cabinet/consents") view=ConsentsPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />

@@ -29,6 +29,7 @@ fn status_for(error: &AppError) -> StatusCode {
         AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::AgreementPending => StatusCode::FORBIDDEN,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -74,7 +75,7 @@ pub async fn server_fn_errors(request: Request, next: Next) -> Response {
     }
 }
 
-fn json_error(error: &AppError) -> Response {
+pub fn json_error(error: &AppError) -> Response {
     let body = serde_json::to_string(error).unwrap_or_default();
     (
         status_for(error),

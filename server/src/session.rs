@@ -5,9 +5,11 @@
 use axum::{
     extract::{Request, State},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
 };
 use http::{HeaderValue, header};
+
+use app::{error::AppError, pages::agreement_update};
 
 use app::server::{CurrentSession, EndedSession, cookie_value, session_cookie_name};
 
@@ -37,6 +39,10 @@ pub async fn load_session(
                 .await;
         match checked {
             Ok(Ok(active)) => {
+                let target = GateTarget::of(&request);
+                if let Some(gate) = agreement_gate(context, &target, active.account_id, now).await {
+                    return gate;
+                }
                 signed_in = true;
                 request.extensions_mut().insert(CurrentSession {
                     session_id: active.session_id,
@@ -59,4 +65,69 @@ pub async fn load_session(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Requests that never meet the agreement gate besides those the app allows: health checks.
+const UNGATED: [&str; 2] = ["/healthz", "/readyz"];
+
+/// The re-acceptance gate: while a version is in force that this account has not accepted,
+/// a page request goes to the agreement-update page (and back afterwards), a plain form
+/// post goes there too, and a server function call from JavaScript is refused with
+/// `AgreementPending` (403).
+/// What the gate needs to know of a request (a `Request` itself cannot be held across an
+/// await: its body is not `Sync`).
+struct GateTarget {
+    path: String,
+    path_and_query: String,
+    accepts_html: bool,
+}
+
+impl GateTarget {
+    fn of(request: &Request) -> Self {
+        let uri = request.uri();
+        Self {
+            path: uri.path().to_owned(),
+            path_and_query: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
+            accepts_html: request
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html")),
+        }
+    }
+}
+
+async fn agreement_gate(
+    context: &app::server::ServerContext,
+    target: &GateTarget,
+    account_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Response> {
+    let path = target.path.as_str();
+    if agreement_update::allowed_while_pending(path) || UNGATED.contains(&path) {
+        return None;
+    }
+    match domain::agreement::pending_acceptance(&context.db, account_id, now).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return None,
+        // The request goes on; whatever it needs from the database fails on its own terms.
+        Err(error) => {
+            tracing::error!(%error, "could not check the agreement gate");
+            return None;
+        }
+    }
+    let server_function = path.starts_with("/api/");
+    let mut response = if server_function && !target.accepts_html {
+        crate::api_errors::json_error(&AppError::AgreementPending)
+    } else if server_function {
+        Redirect::to(agreement_update::PAGE).into_response()
+    } else {
+        Redirect::to(&agreement_update::gate_url(&target.path_and_query)).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(response)
 }

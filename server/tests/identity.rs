@@ -6,38 +6,10 @@
 mod support;
 
 use axum::{Router, body::Body};
-use http::{Request, StatusCode, header};
+use http::{StatusCode, header};
 use support::*;
 
 const PASSWORD: &str = "Too-Ata+jailoo+2026";
-const REGISTRATION: &str = "kind=individual&pin=21503199000123&full_name=Asanov+Bakyt\
-    &email=bakyt%40mail.kg&phone=&password=Too-Ata+jailoo+2026&accepts_agreement=true\
-    &consents_to_personal_data=true&agreement_version=1";
-
-/// The session cookie a response sets, as `name=value`.
-fn session_cookie(response: &http::Response<Body>) -> Option<(String, String)> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.contains("portal_session="))
-        .map(|full| (full.split(';').next().unwrap().to_owned(), full))
-}
-
-fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
-    request
-        .headers_mut()
-        .insert(header::COOKIE, cookie.parse().unwrap());
-    request
-}
-
-async fn register(app: &Router) -> String {
-    let response = send(app, form_post("/api/account/register", REGISTRATION)).await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(header_of(&response, header::LOCATION), "/cabinet");
-    session_cookie(&response).expect("registration signs in").0
-}
 
 async fn sign_in(
     app: &Router,
@@ -195,6 +167,8 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401
         "/cabinet",
         "/cabinet/security",
         "/cabinet/security/two-factor",
+        "/cabinet/consents",
+        "/cabinet/agreement-update",
     ] {
         let response = send(&app, get(page)).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{page}");
@@ -215,6 +189,10 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401
         "/api/security/two-factor/turn-off",
         "/api/session/time-left",
         "/api/session/stay",
+        "/api/cabinet/consents",
+        "/api/agreement/update",
+        "/api/agreement/accept",
+        "/api/agreement/decline",
     ] {
         let body = if function.ends_with("end-session") {
             "session_id=1"

@@ -5,36 +5,15 @@
 
 mod support;
 
-use axum::{Router, body::Body};
+use axum::Router;
 use chrono::Utc;
 use domain::{entities::session, second_factor::current_code};
-use http::{Request, StatusCode, header};
+use http::{StatusCode, header};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use support::*;
 
-const REGISTRATION: &str = "kind=individual&pin=21503199000123&full_name=Asanov+Bakyt\
-    &email=bakyt%40mail.kg&phone=&password=Too-Ata+jailoo+2026&accepts_agreement=true\
-    &consents_to_personal_data=true&agreement_version=1";
 const SIGN_IN: &str =
     "identifier=21503199000123&password=Too-Ata+jailoo+2026&next=%2Fcabinet%2Fsecurity";
-
-/// The `name=value` of the cookie `name` a response sets, with its full header.
-fn cookie(response: &http::Response<Body>, name: &str) -> Option<(String, String)> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|full| (full.split(';').next().unwrap().to_owned(), full))
-}
-
-fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
-    request
-        .headers_mut()
-        .insert(header::COOKIE, cookie.parse().unwrap());
-    request
-}
 
 async fn json(app: &Router, uri: &str, form: &str, session: &str) -> serde_json::Value {
     let response = send(app, with_cookie(fetch_post(uri, form), session)).await;

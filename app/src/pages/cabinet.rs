@@ -78,6 +78,15 @@ where
             redirect_to_login(&location.pathname.get_untracked());
             ().into_any()
         }
+        // The server sends page loads to the gate itself; this is for pages reached by
+        // navigating inside the app, whose data calls the gate refuses.
+        Err(AppError::AgreementPending) => {
+            let location = use_location();
+            crate::pages::guard::redirect_to(&crate::pages::agreement_update::gate_url(
+                &location.pathname.get_untracked(),
+            ));
+            ().into_any()
+        }
         Err(_) => {
             let i18n = use_i18n();
             view! { <p class="error-message">{move || td_string!(i18n.get_locale(), errors.internal)}</p> }.into_any()
@@ -90,6 +99,8 @@ where
 pub struct CabinetOverview {
     pub full_name: String,
     pub organization_name: Option<String>,
+    /// New agreement versions announced to this user: (version, in force from).
+    pub announcements: Vec<(i32, String)>,
 }
 
 #[server(endpoint = "cabinet/overview")]
@@ -102,9 +113,25 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
         .await
         .map_err(server::internal)?
         .ok_or(AppError::Unauthorized)?;
+    let messages = domain::inbox::latest(&context.db, session.account_id, 5)
+        .await
+        .map_err(server::internal)?;
+    let announcements = messages
+        .iter()
+        .filter(|m| m.kind == domain::agreement::PUBLISHED_MESSAGE)
+        .filter_map(|m| {
+            let params: serde_json::Value = serde_json::from_str(&m.params).ok()?;
+            let version = i32::try_from(params["version"].as_i64()?).ok()?;
+            let from = chrono::DateTime::parse_from_rfc3339(params["effective_from"].as_str()?)
+                .ok()?
+                .to_utc();
+            Some((version, server::local_time(from, "%Y-%m-%d %H:%M")))
+        })
+        .collect();
     Ok(CabinetOverview {
         full_name: account.full_name,
         organization_name: account.organization_name,
+        announcements,
     })
 }
 
@@ -127,9 +154,30 @@ pub fn CabinetPage() -> impl IntoView {
                                 None => view! { {t!(i18n, cabinet.kind_individual)} }.into_any(),
                             }}
                         </p>
+                        {(!overview.announcements.is_empty()).then(|| view! {
+                            <section class="messages" aria-labelledby="messages-title">
+                                <h2 class="heading-m" id="messages-title">{t!(i18n, cabinet.messages_title)}</h2>
+                                <ul class="list">
+                                    {overview.announcements.clone().into_iter().map(|(version, from)| view! {
+                                        <li data-testid="announcement">
+                                            {move || td_string!(i18n.get_locale(), cabinet.agreement_announcement)
+                                                .replace("{version}", &version.to_string())
+                                                .replace("{date}", &from)}" "
+                                            <a href=format!("/agreement/versions/{version}")>{t!(i18n, cabinet.read_version)}</a>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                        })}
                         <ul class="list">
                             <li>
                                 <a href="/cabinet/security">{t!(i18n, cabinet.security_link)}</a>
+                            </li>
+                            <li>
+                                <a href="/cabinet/consents">{t!(i18n, cabinet.consents_link)}</a>
+                            </li>
+                            <li>
+                                <a href="/agreement">{t!(i18n, cabinet.agreement_link)}</a>
                             </li>
                         </ul>
                     </CabinetLayout>

@@ -1,7 +1,9 @@
 //! One module per page, with the server functions that page calls.
 
 pub mod agreement;
+pub mod agreement_update;
 pub mod cabinet;
+pub mod consents;
 pub mod dev_components;
 pub mod feedback;
 pub mod feedback_sent;

@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     form_errors::FormErrors,
     i18n::{Locale, t, td_string, use_i18n},
-    pages::agreement::load_agreement_in_force,
+    pages::agreement::load_version_in_force,
     text::text,
 };
 
@@ -166,13 +166,13 @@ pub fn RegisterPage() -> impl IntoView {
     let page = Resource::new_blocking(
         || (),
         |_| async {
-            let agreement = load_agreement_in_force().await;
+            let version = load_version_in_force().await;
             let draft = take_registration_draft()
                 .await
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            (agreement, draft)
+            (version, draft)
         },
     );
     view! {
@@ -199,8 +199,8 @@ pub fn RegisterPage() -> impl IntoView {
                 </nav>
                 <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
                     {move || Suspend::new(async move {
-                        let (agreement, draft) = page.await;
-                        let version = agreement.as_ref().map(|a| a.version).unwrap_or_default();
+                        let (version, draft) = page.await;
+                        let version = version.ok().flatten().unwrap_or_default();
                         let organization = organization();
                         view! {
                             <ActionForm action=submit attr:novalidate=true attr:class="form">

@@ -5,6 +5,7 @@
 
 use axum::{Router, body::Body};
 use domain::DatabaseConnection;
+use http::StatusCode;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
@@ -86,4 +87,41 @@ pub fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
         .get(name)
         .map(|v| v.to_str().unwrap())
         .unwrap_or_default()
+}
+
+/// An individual's registration form, accepting version 1 of the agreement.
+pub const REGISTRATION: &str = "kind=individual&pin=21503199000123&full_name=Asanov+Bakyt\
+    &email=bakyt%40mail.kg&phone=&password=Too-Ata+jailoo+2026&accepts_agreement=true\
+    &consents_to_personal_data=true&agreement_version=1";
+
+/// The `name=value` of the cookie `name` a response sets, with its full header.
+pub fn cookie(response: &Response<Body>, name: &str) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|full| (full.split(';').next().unwrap().to_owned(), full))
+}
+
+/// The session cookie a response sets (under either name), as `name=value`, with its full
+/// header.
+pub fn session_cookie(response: &Response<Body>) -> Option<(String, String)> {
+    cookie(response, "portal_session").or_else(|| cookie(response, "__Host-portal_session"))
+}
+
+pub fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    request
+}
+
+/// Registers [`REGISTRATION`] without JavaScript; returns the session cookie.
+pub async fn register(app: &Router) -> String {
+    let response = send(app, form_post("/api/account/register", REGISTRATION)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(header_of(&response, header::LOCATION), "/cabinet");
+    session_cookie(&response).expect("registration signs in").0
 }
