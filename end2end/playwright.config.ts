@@ -1,19 +1,18 @@
 // Playwright runs every spec in four projects: desktop and phone sizes, each with
 // JavaScript on and off. The portal is the release server, started here on the port and
-// data directory that scripts/test.sh chose (a fresh temporary database per run), twice:
-// with normal settings, and with a short idle timeout for idle.spec.ts (see portals.ts). Every test
+// data directory that scripts/test.sh chose (a fresh temporary database per run): with
+// normal settings, with a short idle timeout for idle.spec.ts, and once per project for
+// agreement.spec.ts (see portals.ts). Every test
 // browser comes from 127.0.0.1, so the per-address limit is lifted; the service and HTTP
 // tests prove the limit itself.
 import { defineConfig } from "@playwright/test";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { IDLE_PORTAL, MAIN_PORTAL } from "./portals";
+import { AGREEMENT_PORTALS, DATA_DIR, IDLE_PORTAL, MAIN_PORTAL, PROJECTS, SERVER } from "./portals";
 
 const root = path.resolve(__dirname, "..");
-const dataDir = process.env.PORTAL_E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
+const dataDir = DATA_DIR;
 const baseURL = MAIN_PORTAL.url;
-const server = path.join(root, "target/release/server");
+const server = SERVER;
 const common = `--site-root "${path.join(root, "target/site")}" --dev --attempts-per-address 100000`;
 
 const chromium = {
@@ -47,10 +46,10 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    { name: "desktop-js", use: { ...desktop, javaScriptEnabled: true } },
-    { name: "desktop-nojs", use: { ...desktop, javaScriptEnabled: false } },
-    { name: "phone-js", use: { ...phone, javaScriptEnabled: true } },
-    { name: "phone-nojs", use: { ...phone, javaScriptEnabled: false } },
+    { name: PROJECTS[0], use: { ...desktop, javaScriptEnabled: true } },
+    { name: PROJECTS[1], use: { ...desktop, javaScriptEnabled: false } },
+    { name: PROJECTS[2], use: { ...phone, javaScriptEnabled: true } },
+    { name: PROJECTS[3], use: { ...phone, javaScriptEnabled: false } },
   ],
   webServer: [
     {
@@ -71,5 +70,13 @@ export default defineConfig({
       stdout: "ignore",
       stderr: "pipe",
     },
+    ...AGREEMENT_PORTALS.map((portal) => ({
+      command: `"${server}" serve --listen 127.0.0.1:${portal.port} --data-dir "${portal.dataDir}" ${common}`,
+      url: `${portal.url}/readyz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+    })),
   ],
 });

@@ -52,14 +52,17 @@ step "Release build"
 cargo leptos build --release
 
 step "End-to-end tests (Chromium; JavaScript on and off; desktop and phone)"
-# Two free ports: the main portal and the one with a short idle timeout (end2end/portals.ts).
-read -r PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT < <(python3 -c '
+# Free ports: the main portal, the one with a short idle timeout, and one agreement portal
+# per Playwright project (end2end/portals.ts).
+read -r PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT PORTAL_E2E_AGREEMENT_PORTS < <(python3 -c '
 import socket
-a, b = socket.socket(), socket.socket()
-a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+sockets = [socket.socket() for _ in range(6)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+ports = [str(s.getsockname()[1]) for s in sockets]
+print(ports[0], ports[1], ",".join(ports[2:]))')
 PORTAL_E2E_DATA_DIR=$(mktemp -d)
-export PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT PORTAL_E2E_DATA_DIR
+export PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT PORTAL_E2E_AGREEMENT_PORTS PORTAL_E2E_DATA_DIR
 trap 'rm -rf "$PORTAL_E2E_DATA_DIR"' EXIT
 (cd end2end && npx playwright test)
 

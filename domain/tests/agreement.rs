@@ -119,7 +119,8 @@ async fn publishing_checks_everything_before_storing_anything(db: &DatabaseConne
     malformed
         .texts
         .insert("ru".into(), "# T\n## 1. A\nno number\n".into());
-    let cases: Vec<(Publication, fn(&PublishError) -> bool)> = vec![
+    type Expected = fn(&PublishError) -> bool;
+    let cases: Vec<(Publication, Expected)> = vec![
         (
             missing_text,
             |e| matches!(e, PublishError::MissingText(l) if l == "ky"),

@@ -12,7 +12,7 @@ for (const lang of LANGUAGES) {
       await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
     }
     const page = await context.newPage();
-    for (const url of ["/", "/feedback", "/dev/components", "/no-such-page", "/register", "/register?kind=organization", "/login", "/agreement"]) {
+    for (const url of ["/", "/feedback", "/dev/components", "/no-such-page", "/register", "/register?kind=organization", "/login", "/agreement", "/agreement/versions", "/agreement/versions/1", "/agreement/diff?from=1&to=1", "/agreement/declined?then=export"]) {
       await open(page, `${url}${url.includes("?") ? "&" : "?"}lang=${lang}`, testInfo);
       await expectNoViolations(page);
     }
@@ -40,7 +40,7 @@ test("signed-in pages pass axe in every language", async ({ browser }, testInfo)
   const page = await context.newPage();
   await register(page, testInfo, "individual");
   for (const lang of LANGUAGES) {
-    for (const url of ["/cabinet", "/cabinet/security", "/cabinet/security/two-factor"]) {
+    for (const url of ["/cabinet", "/cabinet/security", "/cabinet/security/two-factor", "/cabinet/consents"]) {
       await open(page, `${url}?lang=${lang}`, testInfo);
       await expect(page.locator("html")).toHaveAttribute("lang", lang);
       await expectNoViolations(page);
