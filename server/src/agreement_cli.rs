@@ -72,7 +72,7 @@ pub async fn publish(
         .await
         .map_err(|e| e.to_string())?;
     Ok(format!(
-        "published version {} of the user agreement, in force from {} (Bishkek time); announced to {} accounts",
+        "published version {} of the user agreement, in force from {} (Bishkek time); announced in the inbox of {} account(s)",
         published.version,
         app::server::local_time(published.effective_from, "%Y-%m-%d %H:%M"),
         published.notified

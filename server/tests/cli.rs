@@ -145,7 +145,10 @@ fn the_operator_publishes_an_agreement_version_from_files() {
     assert!(published.status.success(), "{published:?}");
     let said = String::from_utf8(published.stdout).unwrap();
     assert!(said.contains("published version 2"), "{said}");
-    assert!(said.contains("announced to 0 accounts"), "{said}");
+    assert!(
+        said.contains("announced in the inbox of 0 account(s)"),
+        "{said}"
+    );
 
     let again = publish("2", &texts);
     assert!(one_error_line(&again).contains("not after the latest published version 2"));
