@@ -7,6 +7,8 @@ import { expectNoViolations, LANGUAGES, javaScriptOn, newContext, open, register
 
 for (const lang of LANGUAGES) {
   test(`every page passes axe (${lang})`, async ({ browser }, testInfo) => {
+    // Fourteen scans of about two seconds each on a busy two-core machine.
+    test.setTimeout(120_000);
     const context = await newContext(browser, testInfo, { javaScriptEnabled: true });
     if (!javaScriptOn(testInfo)) {
       await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
@@ -33,6 +35,8 @@ for (const lang of LANGUAGES) {
 }
 
 test("signed-in pages pass axe in every language", async ({ browser }, testInfo) => {
+  // Twelve scans and a registration.
+  test.setTimeout(120_000);
   const context = await newContext(browser, testInfo, { javaScriptEnabled: true });
   if (!javaScriptOn(testInfo)) {
     await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
