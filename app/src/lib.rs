@@ -37,8 +37,7 @@ use crate::{
     i18n::I18nContextProvider,
     pages::{
         agreement::{
-            AgreementDeclinedPage, AgreementDiffPage, AgreementPage, AgreementVersionPage,
-            AgreementVersionsPage,
+            AgreementDeclinedPage, AgreementDiffPage, AgreementPage, AgreementVersionsPage,
         },
         agreement_update::AgreementUpdatePage,
         cabinet::CabinetPage,
@@ -114,7 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agreement/versions") view=AgreementVersionsPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/agreement/versions/:version")
-                        view=AgreementVersionPage
+                        view=AgreementPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/agreement/diff") view=AgreementDiffPage ssr=SsrMode::Async />

@@ -12,7 +12,7 @@ use domain::{
         self, Answer, AnswerError, LANGUAGES, NewRecord, PendingAcceptance, Publication,
         PublishError, RecordKind, document,
     },
-    entities::{acceptance_record, account},
+    entities::acceptance_record,
     inbox,
 };
 use sea_orm::{
@@ -51,20 +51,7 @@ fn publication(version: i32, effective: NaiveDate) -> Publication {
 
 /// An account that accepted version 1 at registration, as registration records it.
 async fn account_with_v1(db: &DatabaseConnection, pin: &str) -> i64 {
-    let row = account::ActiveModel {
-        subject: Set(format!("subject-{pin}")),
-        kind: Set("individual".into()),
-        identifier: Set(pin.into()),
-        person_pin: Set(pin.into()),
-        full_name: Set("Test Person".into()),
-        password_hash: Set("$argon2id$placeholder".into()),
-        language: Set("ru".into()),
-        created_at: Set(t0()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    let row = support::account(db, pin).await;
     let text = agreement::text_of(db, 1, "ru").await.unwrap().unwrap();
     for kind in [RecordKind::AgreementAccepted, RecordKind::PdConsentGiven] {
         agreement::record(

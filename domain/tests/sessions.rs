@@ -13,28 +13,14 @@ use domain::{
         revoke_other_sessions, revoke_session, start_session,
     },
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::EntityTrait;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
 }
 
 async fn an_account(db: &DatabaseConnection, pin: &str) -> i64 {
-    account::ActiveModel {
-        subject: Set(format!("subject-{pin}")),
-        kind: Set("individual".into()),
-        identifier: Set(pin.into()),
-        person_pin: Set(pin.into()),
-        full_name: Set("Test Person".into()),
-        password_hash: Set("$argon2id$placeholder".into()),
-        language: Set("ru".into()),
-        created_at: Set(t0()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id
+    support::account(db, pin).await.id
 }
 
 async fn a_session_lives_until_idle_or_absolute_expiry(db: &DatabaseConnection) {

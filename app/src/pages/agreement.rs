@@ -461,27 +461,9 @@ fn show_document(loaded: Result<Option<AgreementDocument>, AppError>) -> AnyView
     }
 }
 
-/// `/agreement`: the version in force.
+/// `/agreement` (the version in force) and `/agreement/versions/:version` (any version).
 #[component]
 pub fn AgreementPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let query = use_query_map();
-    let agreement = Resource::new_blocking(
-        move || query.with(|q| q.get("text")),
-        |text| load_agreement(None, text),
-    );
-    view! {
-        <PageLayout title=text(|l| td_string!(l, agreement.title))>
-            <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-                {move || Suspend::new(async move { show_document(agreement.await) })}
-            </Suspense>
-        </PageLayout>
-    }
-}
-
-/// `/agreement/versions/:version`: one version, in force or not.
-#[component]
-pub fn AgreementVersionPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
@@ -493,9 +475,10 @@ pub fn AgreementVersionPage() -> impl IntoView {
             )
         },
         |(version, text)| async move {
-            match version.and_then(|v| v.parse::<i32>().ok()) {
-                Some(version) => load_agreement(Some(version), text).await,
-                None => Ok(None),
+            match version.map(|v| v.parse::<i32>()) {
+                None => load_agreement(None, text).await,
+                Some(Ok(version)) => load_agreement(Some(version), text).await,
+                Some(Err(_)) => Ok(None),
             }
         },
     );

@@ -221,6 +221,26 @@ fn Shown(version: i32, language: String, sha256: String) -> impl IntoView {
     }
 }
 
+/// One of the two ways to decline: `then` is `export` or `delete`.
+#[component]
+fn DeclineForm(
+    action: ServerAction<DeclineAgreement>,
+    then: &'static str,
+    kind: ButtonKind,
+    shown: AnyView,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ActionForm action attr:class="inline-form">
+            {shown}
+            <input type="hidden" name="then" value=then />
+            <Button kind busy=action.pending()>
+                {move || decline_wording(i18n.get_locale(), then)}
+            </Button>
+        </ActionForm>
+    }
+}
+
 #[component]
 pub fn AgreementUpdatePage() -> impl IntoView {
     let i18n = use_i18n();
@@ -248,7 +268,8 @@ pub fn AgreementUpdatePage() -> impl IntoView {
                     let shown = || view! {
                         <Shown version language=language.clone() sha256=sha256.clone() />
                     };
-                    let (shown_accept, shown_export, shown_delete) = (shown(), shown(), shown());
+                    let (shown_accept, shown_export, shown_delete) =
+                        (shown(), shown().into_any(), shown().into_any());
                     let changes = changes.map(|diff| view! {
                         <h2 class="heading-m">
                             {move || td_string!(i18n.get_locale(), agreement_update.changes_title)
@@ -280,20 +301,8 @@ pub fn AgreementUpdatePage() -> impl IntoView {
                         <h2 class="heading-m">{t!(i18n, agreement_update.decline_title)}</h2>
                         <p>{t!(i18n, agreement_update.decline_intro)}</p>
                         <div class="button-group">
-                            <ActionForm action=decline attr:class="inline-form">
-                                {shown_export}
-                                <input type="hidden" name="then" value="export" />
-                                <Button kind=ButtonKind::Secondary busy=decline.pending()>
-                                    {t!(i18n, agreement_update.decline_export)}
-                                </Button>
-                            </ActionForm>
-                            <ActionForm action=decline attr:class="inline-form">
-                                {shown_delete}
-                                <input type="hidden" name="then" value="delete" />
-                                <Button kind=ButtonKind::Warning busy=decline.pending()>
-                                    {t!(i18n, agreement_update.decline_delete)}
-                                </Button>
-                            </ActionForm>
+                            <DeclineForm action=decline then="export" kind=ButtonKind::Secondary shown=shown_export />
+                            <DeclineForm action=decline then="delete" kind=ButtonKind::Warning shown=shown_delete />
                         </div>
                     }.into_any();
                     view! {

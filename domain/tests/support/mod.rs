@@ -4,8 +4,8 @@
 
 #![allow(dead_code, clippy::expect_used)]
 
-use domain::{DatabaseConnection, database};
-use sea_orm::{ConnectionTrait, Database};
+use domain::{DatabaseConnection, database, entities::account};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database};
 
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
@@ -74,4 +74,22 @@ macro_rules! on_both_databases {
             }
         }
     };
+}
+
+/// An individual's account with PIN `pin` (subject `subject-<pin>`), created directly.
+pub async fn account(db: &DatabaseConnection, pin: &str) -> account::Model {
+    account::ActiveModel {
+        subject: Set(format!("subject-{pin}")),
+        kind: Set("individual".into()),
+        identifier: Set(pin.into()),
+        person_pin: Set(pin.into()),
+        full_name: Set("Test Person".into()),
+        password_hash: Set("$argon2id$placeholder".into()),
+        language: Set("ru".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("an account can be created")
 }
