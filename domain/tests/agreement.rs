@@ -177,6 +177,14 @@ async fn a_published_version_is_stored_hashed_announced_and_in_force_from_its_da
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].kind, agreement::PUBLISHED_MESSAGE);
         assert!(messages[0].params.contains("\"version\":2"));
+        let announced = agreement::announcements(db, account, 10).await.unwrap();
+        assert_eq!(
+            announced,
+            [agreement::Announcement {
+                version: 2,
+                effective_from: midnight
+            }]
+        );
     }
     let just_before = midnight - chrono::Duration::seconds(1);
     assert_eq!(

@@ -9,9 +9,11 @@ use axum::{
 };
 use http::{HeaderValue, header};
 
-use app::{error::AppError, pages::agreement_update};
-
-use app::server::{CurrentSession, EndedSession, cookie_value, session_cookie_name};
+use app::{
+    error::AppError,
+    pages::agreement_update,
+    server::{CurrentSession, EndedSession, cookie_value, session_cookie_name},
+};
 
 use crate::router::AppState;
 
@@ -39,9 +41,12 @@ pub async fn load_session(
                 .await;
         match checked {
             Ok(Ok(active)) => {
-                let target = GateTarget::of(&request);
-                if let Some(gate) = agreement_gate(context, &target, active.account_id, now).await {
-                    return gate;
+                if is_gated(request.uri().path()) {
+                    let target = GateTarget::of(&request);
+                    let gate = agreement_gate(context, &target, active.account_id, now).await;
+                    if let Some(gate) = gate {
+                        return gate;
+                    }
                 }
                 signed_in = true;
                 request.extensions_mut().insert(CurrentSession {
@@ -70,10 +75,11 @@ pub async fn load_session(
 /// Requests that never meet the agreement gate besides those the app allows: health checks.
 const UNGATED: [&str; 2] = ["/healthz", "/readyz"];
 
-/// The re-acceptance gate: while a version is in force that this account has not accepted,
-/// a page request goes to the agreement-update page (and back afterwards), a plain form
-/// post goes there too, and a server function call from JavaScript is refused with
-/// `AgreementPending` (403).
+/// Whether the agreement gate applies to a request for `path`.
+fn is_gated(path: &str) -> bool {
+    !agreement_update::allowed_while_pending(path) && !UNGATED.contains(&path)
+}
+
 /// What the gate needs to know of a request (a `Request` itself cannot be held across an
 /// await: its body is not `Sync`).
 struct GateTarget {
@@ -99,6 +105,10 @@ impl GateTarget {
     }
 }
 
+/// The re-acceptance gate: while a version is in force that this account has not accepted,
+/// a page request goes to the agreement-update page (and back afterwards), a plain form
+/// post goes there too, and a server function call from JavaScript is refused with
+/// `AgreementPending` (403).
 async fn agreement_gate(
     context: &app::server::ServerContext,
     target: &GateTarget,
@@ -106,9 +116,6 @@ async fn agreement_gate(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<Response> {
     let path = target.path.as_str();
-    if agreement_update::allowed_while_pending(path) || UNGATED.contains(&path) {
-        return None;
-    }
     match domain::agreement::pending_acceptance(&context.db, account_id, now).await {
         Ok(Some(_)) => {}
         Ok(None) => return None,

@@ -113,19 +113,15 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
         .await
         .map_err(server::internal)?
         .ok_or(AppError::Unauthorized)?;
-    let messages = domain::inbox::latest(&context.db, session.account_id, 5)
+    let announcements = domain::agreement::announcements(&context.db, session.account_id, 5)
         .await
-        .map_err(server::internal)?;
-    let announcements = messages
-        .iter()
-        .filter(|m| m.kind == domain::agreement::PUBLISHED_MESSAGE)
-        .filter_map(|m| {
-            let params: serde_json::Value = serde_json::from_str(&m.params).ok()?;
-            let version = i32::try_from(params["version"].as_i64()?).ok()?;
-            let from = chrono::DateTime::parse_from_rfc3339(params["effective_from"].as_str()?)
-                .ok()?
-                .to_utc();
-            Some((version, server::local_time(from, "%Y-%m-%d %H:%M")))
+        .map_err(server::internal)?
+        .into_iter()
+        .map(|a| {
+            (
+                a.version,
+                server::local_time(a.effective_from, "%Y-%m-%d %H:%M"),
+            )
         })
         .collect();
     Ok(CabinetOverview {

@@ -214,6 +214,27 @@ pub enum PublishError {
     Database(#[from] DbErr),
 }
 
+/// The inbox message that announces a version: its parameters.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Announcement {
+    pub version: i32,
+    pub effective_from: DateTime<Utc>,
+}
+
+/// The versions announced in the account's newest `limit` inbox messages.
+pub async fn announcements(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    limit: u64,
+) -> Result<Vec<Announcement>, DbErr> {
+    Ok(crate::inbox::latest(db, account_id, limit)
+        .await?
+        .iter()
+        .filter(|m| m.kind == PUBLISHED_MESSAGE)
+        .filter_map(|m| serde_json::from_str(&m.params).ok())
+        .collect())
+}
+
 /// What publishing did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Published {
@@ -298,11 +319,11 @@ pub async fn publish(
         .insert(&txn)
         .await?;
     }
-    let params = serde_json::json!({
-        "version": publication.version,
-        "effective_from": effective_from.to_rfc3339(),
+    let params = serde_json::to_string(&Announcement {
+        version: publication.version,
+        effective_from,
     })
-    .to_string();
+    .map_err(|error| DbErr::Custom(error.to_string()))?;
     let announce = Query::insert()
         .into_table(inbox_message::Entity)
         .columns([
