@@ -8,11 +8,14 @@
 pub mod accounts;
 pub mod agreement;
 pub mod database;
+pub mod documents;
 pub mod entities;
 pub mod feedback;
 pub mod form_draft;
+pub mod history;
 pub mod identity;
 pub mod inbox;
+pub mod incidents;
 pub mod migration;
 pub mod password;
 pub mod password_change;

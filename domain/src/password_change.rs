@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::{
     accounts::find_account,
     entities::account,
+    inbox,
     password::{self, HashError, PasswordHasher, PasswordProblem},
     sessions,
 };
@@ -85,6 +86,14 @@ pub async fn change_password(
         account_id,
         Some(keep_session),
         "password_changed",
+        now,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        account_id,
+        inbox::kinds::PASSWORD_CHANGED,
+        serde_json::json!({ "at": now.to_rfc3339() }),
         now,
     )
     .await?;

@@ -13,6 +13,7 @@ use sea_orm::{
 use crate::{
     agreement,
     entities::account,
+    history,
     identity::{Inn, InnProblem, Phone, PhoneProblem, Pin, PinProblem},
     password::{self, PasswordHasher, PasswordProblem},
     validate,
@@ -334,6 +335,17 @@ pub async fn register(
         };
         agreement::record(&txn, record, now).await?;
     }
+    history::record(
+        &txn,
+        history::NewEvent::by_user(
+            inserted.id,
+            history::EventKind::Registered,
+            &form.address,
+            &form.user_agent,
+            now,
+        ),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(account_id = inserted.id, "account registered");
     Ok(RegisteredAccount {

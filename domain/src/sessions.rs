@@ -6,11 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
-use crate::entities::session;
+use crate::{
+    entities::session,
+    history::{self, EventKind, NewEvent},
+    inbox,
+};
 
 /// How long sessions live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +90,26 @@ pub async fn start_session(
     now: DateTime<Utc>,
     policy: SessionPolicy,
 ) -> Result<NewSession, DbErr> {
+    let user_agent: String = user_agent.chars().take(512).collect();
+    let earlier = session::Entity::find()
+        .select_only()
+        .column(session::Column::UserAgent)
+        .filter(session::Column::AccountId.eq(account_id))
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    // A sign-in from a device this account never used before is a security notice (the
+    // very first sign-in, right after registering, is not).
+    if !earlier.is_empty() && !earlier.contains(&user_agent) {
+        inbox::send(
+            db,
+            account_id,
+            inbox::kinds::NEW_DEVICE_SIGN_IN,
+            serde_json::json!({ "user_agent": user_agent, "address": address, "at": now.to_rfc3339() }),
+            now,
+        )
+        .await?;
+    }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -96,12 +120,18 @@ pub async fn start_session(
         last_seen_at: Set(now),
         expires_at: Set(now + policy.absolute_lifetime),
         address: Set(address.chars().take(64).collect()),
-        user_agent: Set(user_agent.chars().take(512).collect()),
+        user_agent: Set(user_agent.clone()),
         revoked_at: Set(None),
         revoked_reason: Set(None),
         ..Default::default()
     }
     .insert(db)
+    .await?;
+    history::record(
+        db,
+        NewEvent::by_user(account_id, EventKind::SignedIn, address, &user_agent, now)
+            .with_details(serde_json::json!({ "session_id": row.id })),
+    )
     .await?;
     Ok(NewSession {
         session_id: row.id,

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::{
     entities::account,
+    history::{self, EventKind, NewEvent},
     password::{HashError, PasswordHasher},
     second_factor,
     sessions::{self, NewSession, SessionPolicy},
@@ -137,6 +138,19 @@ pub async fn sign_in(
         now,
     )
     .await?;
+    if let (Some(account), false) = (&account, matches) {
+        history::record(
+            db,
+            NewEvent::by_user(
+                account.id,
+                EventKind::SignInFailed,
+                &form.address,
+                &form.user_agent,
+                now,
+            ),
+        )
+        .await?;
+    }
     let Some(account) = account.filter(|_| matches) else {
         tracing::info!("sign-in refused");
         return Err(SignInError::InvalidCredentials);

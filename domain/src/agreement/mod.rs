@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::entities::{
     acceptance_record, account, agreement_text, agreement_version, inbox_message,
 };
+use crate::history::{self, EventKind, NewEvent};
 
 /// Every version has a text in each of these languages.
 pub const LANGUAGES: [&str; 3] = ["ky", "ru", "en"];
@@ -502,6 +503,23 @@ async fn answer(
         .await?
         .filter(|text| text.sha256 == answer.text_sha256)
         .ok_or(AnswerError::TextMismatch)?;
+    history::record(
+        db,
+        NewEvent::by_user(
+            answer.account_id,
+            match kind {
+                RecordKind::AgreementDeclined => EventKind::AgreementDeclined,
+                _ => EventKind::AgreementAccepted,
+            },
+            &answer.address,
+            &answer.user_agent,
+            now,
+        )
+        .with_details(
+            serde_json::json!({ "version": answer.version, "language": answer.language }),
+        ),
+    )
+    .await?;
     let subject = account::Entity::find_by_id(answer.account_id)
         .one(db)
         .await?

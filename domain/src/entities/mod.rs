@@ -3,11 +3,14 @@
 
 pub mod acceptance_record;
 pub mod account;
+pub mod account_event;
 pub mod agreement_text;
 pub mod agreement_version;
+pub mod document;
 pub mod feedback;
 pub mod form_draft;
 pub mod inbox_message;
+pub mod incident;
 pub mod recovery_code;
 pub mod second_factor;
 pub mod session;

@@ -9,6 +9,7 @@ mod m20261125_000003_identity;
 mod m20261125_000004_sign_in_attempt;
 mod m20261125_000005_second_factor;
 mod m20261126_000006_agreement;
+mod m20261126_000007_cabinet;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_sign_in_attempt::Migration),
             Box::new(m20261125_000005_second_factor::Migration),
             Box::new(m20261126_000006_agreement::Migration),
+            Box::new(m20261126_000007_cabinet::Migration),
         ]
     }
 }

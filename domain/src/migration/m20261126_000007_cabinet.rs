@@ -1,0 +1,129 @@
+//! The cabinet's tables: the account's activity history (its own actions and the
+//! operator's on it), stored documents, and incidents for the operator.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum AccountEvent {
+    Table,
+    Id,
+    AccountId,
+    Actor,
+    Kind,
+    Details,
+    Reason,
+    Address,
+    UserAgent,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Document {
+    Table,
+    Id,
+    AccountId,
+    StoredName,
+    OriginalName,
+    MediaType,
+    Size,
+    Sha256,
+    UploadedAt,
+    RetainUntil,
+}
+
+#[derive(DeriveIden)]
+enum Incident {
+    Table,
+    Id,
+    Reference,
+    Kind,
+    AccountId,
+    Details,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(AccountEvent::Table)
+                    .col(big_integer(AccountEvent::Id).auto_increment().primary_key())
+                    .col(big_integer(AccountEvent::AccountId))
+                    .col(string_len(AccountEvent::Actor, 16))
+                    .col(string_len(AccountEvent::Kind, 64))
+                    .col(text(AccountEvent::Details))
+                    .col(text_null(AccountEvent::Reason))
+                    .col(string_len(AccountEvent::Address, 64))
+                    .col(string_len(AccountEvent::UserAgent, 512))
+                    .col(timestamp_with_time_zone(AccountEvent::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("account_event_account")
+                    .table(AccountEvent::Table)
+                    .col(AccountEvent::AccountId)
+                    .col(AccountEvent::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Document::Table)
+                    .col(big_integer(Document::Id).auto_increment().primary_key())
+                    .col(big_integer(Document::AccountId))
+                    .col(string_len(Document::StoredName, 64).unique_key())
+                    .col(string_len(Document::OriginalName, 255))
+                    .col(string_len(Document::MediaType, 128))
+                    .col(big_integer(Document::Size))
+                    .col(string_len(Document::Sha256, 64))
+                    .col(timestamp_with_time_zone(Document::UploadedAt))
+                    .col(timestamp_with_time_zone(Document::RetainUntil))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("document_account")
+                    .table(Document::Table)
+                    .col(Document::AccountId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Incident::Table)
+                    .col(big_integer(Incident::Id).auto_increment().primary_key())
+                    .col(string_len_null(Incident::Reference, 32).unique_key())
+                    .col(string_len(Incident::Kind, 64))
+                    .col(big_integer_null(Incident::AccountId))
+                    .col(text(Incident::Details))
+                    .col(timestamp_with_time_zone(Incident::CreatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            Incident::Table.into_iden(),
+            Document::Table.into_iden(),
+            AccountEvent::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
