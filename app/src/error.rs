@@ -60,6 +60,7 @@ pub enum MessageKey {
     CodeWrong,
     TwoFactorAlreadyOn,
     AgreementPending,
+    NotFound,
 }
 
 /// The sentence for `key` in `locale`.
@@ -118,6 +119,7 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::CodeWrong => td_string!(locale, errors.code_wrong),
         MessageKey::TwoFactorAlreadyOn => td_string!(locale, errors.two_factor_already_on),
         MessageKey::AgreementPending => td_string!(locale, errors.agreement_pending),
+        MessageKey::NotFound => td_string!(locale, not_found.title),
     }
 }
 
@@ -156,6 +158,9 @@ pub enum AppError {
     /// nothing but the agreement's own pages, Exit, export and deletion answers until then.
     #[error("the user agreement in force must be accepted first")]
     AgreementPending,
+    /// No such thing for this account (also when another account holds it).
+    #[error("not found")]
+    NotFound,
 }
 
 impl AppError {
@@ -178,6 +183,7 @@ impl AppError {
             Self::Unauthorized => Some(MessageKey::Unauthorized),
             Self::Throttled { .. } => Some(MessageKey::Throttled),
             Self::AgreementPending => Some(MessageKey::AgreementPending),
+            Self::NotFound => Some(MessageKey::NotFound),
         }
     }
 

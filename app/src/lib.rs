@@ -43,9 +43,12 @@ use crate::{
         cabinet::CabinetPage,
         consents::ConsentsPage,
         dev_components::ComponentGallery,
+        documents::{DocumentDeletePage, DocumentsPage},
         feedback::FeedbackPage,
         feedback_sent::FeedbackSentPage,
+        history::HistoryPage,
         home::HomePage,
+        inbox::{InboxMessagePage, InboxPage},
         login::LoginPage,
         login_code::LoginCodePage,
         not_found::NotFoundPage,
@@ -124,6 +127,15 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/cabinet/consents") view=ConsentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/inbox/:id") view=InboxMessagePage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/history") view=HistoryPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/cabinet/documents/:id/delete")
+                        view=DocumentDeletePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />

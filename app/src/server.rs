@@ -28,6 +28,8 @@ pub struct ServerContext {
     pub attempts_per_address_per_minute: u64,
     /// The portal is served over HTTPS: cookies are `Secure` and use the `__Host-` name.
     pub https: bool,
+    /// Where uploaded documents live, and their limits.
+    pub documents: domain::documents::DocumentStore,
 }
 
 /// The valid session of the current request, put there by the server's session layer.
@@ -272,4 +274,28 @@ pub async fn take_draft<T: serde::de::DeserializeOwned>(form: &str) -> Option<T>
         .map_err(|error| tracing::warn!(%error, "could not read a form draft"))
         .ok()??;
     serde_json::from_value(payload).ok()
+}
+
+/// Records an event in the account's history, as done by the current request's user.
+pub async fn record_event(
+    context: &ServerContext,
+    account_id: i64,
+    kind: domain::history::EventKind,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    let address = client_address();
+    let user_agent = user_agent();
+    domain::history::record(
+        &context.db,
+        domain::history::NewEvent::by_user(
+            account_id,
+            kind,
+            &address,
+            &user_agent,
+            chrono::Utc::now(),
+        )
+        .with_details(details),
+    )
+    .await
+    .map_err(internal)
 }

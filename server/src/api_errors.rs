@@ -30,6 +30,7 @@ fn status_for(error: &AppError) -> StatusCode {
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::AgreementPending => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -87,7 +88,7 @@ pub fn json_error(error: &AppError) -> Response {
 
 /// The language the language middleware chose (it runs first and rewrites
 /// Accept-Language to exactly that language).
-fn app_locale(request: &Request) -> Locale {
+pub fn app_locale(request: &Request) -> Locale {
     request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -104,16 +105,34 @@ fn too_large_page(locale: Locale, referer: Option<&str>) -> (StatusCode, Html<St
         .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
         .filter(|path| path.starts_with('/') && !path.starts_with("//"))
         .unwrap_or("/");
-    let back = html_escape(back);
-    let back_text = app::error::go_back_label(locale);
+    short_page(
+        locale,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        text,
+        back,
+        app::error::go_back_label(locale),
+    )
+}
+
+/// A minimal page with a heading and one link, for answers made outside the app's router.
+pub fn short_page(
+    locale: Locale,
+    status: StatusCode,
+    heading: &str,
+    link: &str,
+    link_text: &str,
+) -> (StatusCode, Html<String>) {
+    let heading = html_escape(heading);
+    let link = html_escape(link);
+    let link_text = html_escape(link_text);
     let page = format!(
         "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{text}</title><link rel=\"stylesheet\" href=\"/pkg/portal.css\"></head>\
-         <body><main class=\"main\" id=\"main-content\"><h1 class=\"heading-l\">{text}</h1>\
-         <p><a href=\"{back}\">{back_text}</a></p></main></body></html>"
+         <title>{heading}</title><link rel=\"stylesheet\" href=\"/pkg/portal.css\"></head>\
+         <body><main class=\"main\" id=\"main-content\"><h1 class=\"heading-l\">{heading}</h1>\
+         <p><a href=\"{link}\">{link_text}</a></p></main></body></html>"
     );
-    (StatusCode::PAYLOAD_TOO_LARGE, Html(page))
+    (status, Html(page))
 }
 
 fn html_escape(text: &str) -> String {

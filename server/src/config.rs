@@ -139,6 +139,21 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// The largest document a user may upload, in MiB.
+    #[arg(long, env = "PORTAL_MAX_DOCUMENT_MB", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_document_mb: u64,
+
+    /// How much one account may store in documents, in MiB.
+    #[arg(long, env = "PORTAL_MAX_ACCOUNT_DOCUMENTS_MB", default_value_t = 200, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=102_400))]
+    pub max_account_documents_mb: u64,
+
+    /// How long an uploaded document is kept, in days after its upload.
+    #[arg(long, env = "PORTAL_DOCUMENT_RETENTION_DAYS", default_value_t = 1825, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub document_retention_days: u32,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,
@@ -170,6 +185,18 @@ impl Config {
             idle_warning,
             ..Default::default()
         }
+    }
+
+    /// The document store: `files/` under the data directory, with the configured limits.
+    pub fn document_store(&self) -> domain::documents::DocumentStore {
+        domain::documents::DocumentStore::new(
+            self.data_dir.join("files"),
+            domain::documents::DocumentLimits {
+                max_file_bytes: self.max_document_mb * 1024 * 1024,
+                max_account_bytes: self.max_account_documents_mb * 1024 * 1024,
+                retention: chrono::Duration::days(i64::from(self.document_retention_days)),
+            },
+        )
     }
 
     /// The database URL in force: the configured one, else SQLite in the data directory.

@@ -6,6 +6,7 @@ pub mod agreement_cli;
 pub mod api_errors;
 pub mod client_address;
 pub mod config;
+pub mod documents;
 pub mod health;
 pub mod language;
 pub mod perimeter;

@@ -64,6 +64,17 @@ async fn serve(config: Config) -> Result<(), String> {
         .into_iter()
         .find(|code| *code == config.default_language)
         .unwrap_or("ky");
+    let documents = config.document_store();
+    // Files left by uploads that never committed (a crash) go; those younger than an hour
+    // may be another server's upload in progress.
+    let swept = domain::documents::sweep(
+        &db,
+        &documents,
+        std::time::SystemTime::now() - std::time::Duration::from_secs(3600),
+    )
+    .await
+    .map_err(|e| format!("cannot prepare the document store: {e}"))?;
+    tracing::info!(?swept, root = %documents.root().display(), "document store ready");
     let hasher = domain::password::PasswordHasher::new().map_err(|e| e.to_string())?;
     let sessions = config.session_policy();
     let state = AppState {
@@ -75,6 +86,7 @@ async fn serve(config: Config) -> Result<(), String> {
             sessions,
             https: config.https,
             attempts_per_address_per_minute: config.attempts_per_address,
+            documents,
         },
         default_language,
         trusted_proxies: config.trusted_proxies.clone(),

@@ -5,10 +5,10 @@
 use axum::{
     Router,
     body::Body,
-    extract::{FromRef, Request},
+    extract::{DefaultBodyLimit, FromRef, Request},
     http::{HeaderName, HeaderValue, header},
     middleware,
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -23,7 +23,7 @@ use tracing::Level;
 
 use app::{App, server::ServerContext, shell};
 
-use crate::{api_errors, client_address, health, language, perimeter, session};
+use crate::{api_errors, client_address, documents, health, language, perimeter, session};
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
 /// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
@@ -55,7 +55,16 @@ pub fn router(state: AppState) -> Router {
 
     let request_id = HeaderName::from_static("x-request-id");
     // leptos_routes also mounts every server function under /api/.
-    let site = Router::new()
+    // Uploads get their own body limit (the file limit and the form around it); every other
+    // route keeps the small one.
+    let upload_limit = usize::try_from(state.context.documents.limits.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(documents::FORM_OVERHEAD);
+    let files = Router::new()
+        .route("/cabinet/documents/upload", post(documents::upload))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .route("/cabinet/documents/{id}/download", get(documents::download));
+    let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -68,7 +77,9 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY));
+    let site = pages
+        .merge(files)
         .layer(middleware::from_fn(api_errors::server_fn_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),

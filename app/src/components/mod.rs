@@ -11,6 +11,7 @@ pub mod button;
 pub mod checkbox;
 pub mod error_summary;
 pub mod layout;
+pub mod pagination;
 pub mod radios;
 pub mod text_field;
 
@@ -19,6 +20,7 @@ pub use button::{Button, ButtonKind};
 pub use checkbox::Checkbox;
 pub use error_summary::{ErrorSummary, SummaryItem};
 pub use layout::PageLayout;
+pub use pagination::Pagination;
 pub use radios::{RadioOption, Radios};
 pub use text_field::TextField;
 

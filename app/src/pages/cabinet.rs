@@ -29,6 +29,13 @@ pub async fn exit() -> Result<(), AppError> {
         )
         .await
         .map_err(server::internal)?;
+        server::record_event(
+            &context,
+            session.account_id,
+            domain::history::EventKind::Exit,
+            serde_json::json!({ "session_id": session.session_id }),
+        )
+        .await?;
     }
     server::clear_session_cookie(&context);
     leptos_axum::redirect("/login?exited=1");
@@ -49,6 +56,26 @@ pub fn ExitButton() -> impl IntoView {
     }
 }
 
+/// The header's link to the inbox, with the number of unread messages.
+#[component]
+fn InboxLink() -> impl IntoView {
+    let i18n = use_i18n();
+    let unread = Resource::new(|| (), |_| crate::pages::inbox::unread_count());
+    view! {
+        <a class="header__link" href="/cabinet/inbox" data-testid="header-inbox">
+            {t!(i18n, inbox.title)}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    unread.await.ok().filter(|count| *count > 0).map(|count| view! {
+                        " "<span class="count" data-testid="header-unread">{count}</span>
+                        <span class="visually-hidden">" "{t!(i18n, inbox.unread_hidden)}</span>
+                    })
+                })}
+            </Suspense>
+        </a>
+    }
+}
+
 /// A signed-in page: the portal layout with the Exit button.
 #[component]
 pub fn CabinetLayout(
@@ -59,7 +86,7 @@ pub fn CabinetLayout(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <PageLayout title=text(title) has_errors account_actions=std::sync::Arc::new(|| view! { <ExitButton /> }.into_any())>
+        <PageLayout title=text(title) has_errors account_actions=std::sync::Arc::new(|| view! { <InboxLink /><ExitButton /> }.into_any())>
             {children()}
             <crate::idle::IdleWarning />
         </PageLayout>
@@ -87,6 +114,17 @@ where
             ));
             ().into_any()
         }
+        Err(AppError::NotFound) => {
+            crate::pages::not_found::respond_not_found();
+            let i18n = use_i18n();
+            view! {
+                <CabinetLayout title=|l| td_string!(l, not_found.title)>
+                    <h1 class="heading-l">{t!(i18n, not_found.title)}</h1>
+                    <p><a href="/cabinet">{t!(i18n, cabinet.back)}</a></p>
+                </CabinetLayout>
+            }
+            .into_any()
+        }
         Err(_) => {
             let i18n = use_i18n();
             view! { <p class="error-message">{move || td_string!(i18n.get_locale(), errors.internal)}</p> }.into_any()
@@ -101,6 +139,12 @@ pub struct CabinetOverview {
     pub organization_name: Option<String>,
     /// New agreement versions announced to this user: (version, in force from).
     pub announcements: Vec<(i32, String)>,
+    pub unread: u64,
+    pub documents: u64,
+    /// The nearest date a document may be deleted after its retention period (Bishkek).
+    pub nearest_retention: Option<String>,
+    /// The sign-in before this session's: (when, device, address).
+    pub last_sign_in: Option<(String, String, String)>,
 }
 
 #[server(endpoint = "cabinet/overview")]
@@ -109,11 +153,12 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    let account = domain::accounts::find_account(&context.db, session.account_id)
+    let db = &context.db;
+    let account = domain::accounts::find_account(db, session.account_id)
         .await
         .map_err(server::internal)?
         .ok_or(AppError::Unauthorized)?;
-    let announcements = domain::agreement::announcements(&context.db, session.account_id, 5)
+    let announcements = domain::agreement::announcements(db, session.account_id, 5)
         .await
         .map_err(server::internal)?
         .into_iter()
@@ -124,10 +169,39 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
             )
         })
         .collect();
+    let documents = domain::documents::list(db, session.account_id)
+        .await
+        .map_err(server::internal)?;
+    // The newest sign-in is this session's own; the one before it is "last time".
+    let last_sign_in = domain::history::latest_of(
+        db,
+        session.account_id,
+        domain::history::EventKind::SignedIn,
+        1,
+    )
+    .await
+    .map_err(server::internal)?
+    .map(|event| {
+        (
+            server::local_time(event.created_at, "%Y-%m-%d %H:%M"),
+            server::describe_device(&event.user_agent),
+            event.address,
+        )
+    });
     Ok(CabinetOverview {
         full_name: account.full_name,
         organization_name: account.organization_name,
         announcements,
+        unread: domain::inbox::unread_count(db, session.account_id)
+            .await
+            .map_err(server::internal)?,
+        documents: documents.len() as u64,
+        nearest_retention: documents
+            .iter()
+            .map(|d| d.retain_until)
+            .min()
+            .map(|at| server::local_time(at, "%Y-%m-%d")),
+        last_sign_in,
     })
 }
 
@@ -165,20 +239,60 @@ pub fn CabinetPage() -> impl IntoView {
                                 </ul>
                             </section>
                         })}
-                        <ul class="list">
-                            <li>
-                                <a href="/cabinet/security">{t!(i18n, cabinet.security_link)}</a>
-                            </li>
-                            <li>
-                                <a href="/cabinet/consents">{t!(i18n, cabinet.consents_link)}</a>
-                            </li>
-                            <li>
-                                <a href="/agreement">{t!(i18n, cabinet.agreement_link)}</a>
-                            </li>
-                        </ul>
+                        <Dashboard overview=overview.clone() />
                     </CabinetLayout>
                 })
             })}
         </Suspense>
+    }
+}
+
+/// The cabinet's sections at a glance: each card says what is there and leads to it.
+#[component]
+fn Dashboard(overview: CabinetOverview) -> impl IntoView {
+    let i18n = use_i18n();
+    let unread = overview.unread;
+    let documents = overview.documents;
+    view! {
+        <ul class="dashboard">
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/inbox">{t!(i18n, inbox.title)}</a></h2>
+                <p data-testid="dashboard-unread">
+                    {move || td_string!(i18n.get_locale(), inbox.unread_summary).replace("{count}", &unread.to_string())}
+                </p>
+            </li>
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/documents">{t!(i18n, documents.title)}</a></h2>
+                <p data-testid="dashboard-documents">
+                    {move || td_string!(i18n.get_locale(), cabinet.documents_count).replace("{count}", &documents.to_string())}
+                </p>
+                {overview.nearest_retention.clone().map(|date| view! {
+                    <p class="hint">{move || td_string!(i18n.get_locale(), cabinet.nearest_retention).replace("{date}", &date)}</p>
+                })}
+            </li>
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/history">{t!(i18n, history.title)}</a></h2>
+                {match overview.last_sign_in.clone() {
+                    Some((when, device, address)) => view! {
+                        <p data-testid="last-sign-in">
+                            {move || td_string!(i18n.get_locale(), cabinet.last_sign_in)
+                                .replace("{date}", &when)
+                                .replace("{device}", if device.is_empty() { "?" } else { &device })
+                                .replace("{address}", &address)}
+                        </p>
+                        <p><a href="/cabinet/security/report">{t!(i18n, cabinet.not_me)}</a></p>
+                    }.into_any(),
+                    None => view! { <p>{t!(i18n, cabinet.first_sign_in)}</p> }.into_any(),
+                }}
+            </li>
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/security">{t!(i18n, cabinet.security_link)}</a></h2>
+                <p>{t!(i18n, cabinet.security_hint)}</p>
+            </li>
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/consents">{t!(i18n, cabinet.consents_link)}</a></h2>
+                <p><a href="/agreement">{t!(i18n, cabinet.agreement_link)}</a></p>
+            </li>
+        </ul>
     }
 }

@@ -79,6 +79,13 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
     )
     .await
     .map_err(server::internal)?;
+    server::record_event(
+        &context,
+        session.account_id,
+        domain::history::EventKind::SessionRevoked,
+        serde_json::json!({ "session_id": session_id }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -98,6 +105,13 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     )
     .await
     .map_err(server::internal)?;
+    server::record_event(
+        &context,
+        session.account_id,
+        domain::history::EventKind::SessionRevoked,
+        serde_json::json!({ "all_others": true }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -124,7 +138,14 @@ pub async fn change_my_password(
     )
     .await;
     match outcome {
-        Ok(_) => {
+        Ok(ended) => {
+            server::record_event(
+                &context,
+                session.account_id,
+                domain::history::EventKind::PasswordChanged,
+                serde_json::json!({ "sessions_ended": ended }),
+            )
+            .await?;
             leptos_axum::redirect("/cabinet/security?password_changed=1");
             Ok(())
         }

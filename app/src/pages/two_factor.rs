@@ -96,6 +96,13 @@ pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, App
     let refused = |key| Err(AppError::field("code", key));
     match outcome {
         Ok(codes) => {
+            server::record_event(
+                &context,
+                session.account_id,
+                domain::history::EventKind::TwoFactorOn,
+                serde_json::json!({}),
+            )
+            .await?;
             // Without JavaScript the answer is a redirect back to this page, which shows
             // the codes from this draft once.
             server::keep_draft_for_plain_form_post(CODES_DRAFT, &codes).await;
@@ -125,7 +132,18 @@ pub async fn turn_off_two_factor(password: Option<String>) -> Result<(), AppErro
     )
     .await
     {
-        Ok(()) | Err(SecondFactorError::Invalid(P::NotEnrolling)) => {
+        Ok(()) => {
+            server::record_event(
+                &context,
+                session.account_id,
+                domain::history::EventKind::TwoFactorOff,
+                serde_json::json!({}),
+            )
+            .await?;
+            leptos_axum::redirect("/cabinet/security?two_factor_off=1");
+            Ok(())
+        }
+        Err(SecondFactorError::Invalid(P::NotEnrolling)) => {
             leptos_axum::redirect("/cabinet/security?two_factor_off=1");
             Ok(())
         }

@@ -23,6 +23,16 @@ pub fn portal(db: &DatabaseConnection, dev_mode: bool) -> Router {
 }
 
 pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Router {
+    portal_with_documents(db, dev_mode, https, document_store())
+}
+
+/// A portal whose documents live in `documents` (to look at or damage the files).
+pub fn portal_with_documents(
+    db: &DatabaseConnection,
+    dev_mode: bool,
+    https: bool,
+    documents: domain::documents::DocumentStore,
+) -> Router {
     router(AppState {
         leptos_options: LeptosOptions::builder().output_name("portal").build(),
         context: app::server::ServerContext {
@@ -32,10 +42,18 @@ pub fn portal_with(db: &DatabaseConnection, dev_mode: bool, https: bool) -> Rout
             sessions: domain::sessions::SessionPolicy::default(),
             https,
             attempts_per_address_per_minute: domain::throttle::ADDRESS_LIMIT,
+            documents,
         },
         default_language: "ky",
         trusted_proxies: Vec::new(),
     })
+}
+
+/// A document store in a fresh temporary directory that lives as long as the test process
+/// (each portal gets its own).
+pub fn document_store() -> domain::documents::DocumentStore {
+    let dir = tempfile::tempdir().unwrap().keep();
+    domain::documents::DocumentStore::new(dir, domain::documents::DocumentLimits::default())
 }
 
 /// Sends `request` through the router. A request that takes more than 30 seconds fails the
@@ -124,4 +142,39 @@ pub async fn register(app: &Router) -> String {
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(header_of(&response, header::LOCATION), "/cabinet");
     session_cookie(&response).expect("registration signs in").0
+}
+
+/// Registers another individual (PIN 11002198012345) without JavaScript; returns the
+/// session cookie.
+pub async fn register_other(app: &Router) -> String {
+    let other = "kind=individual&pin=11002198012345&full_name=Other+Person&email=&phone=%2B996555000111\
+        &password=Another+long+passphrase&accepts_agreement=true&consents_to_personal_data=true\
+        &agreement_version=1";
+    let response = send(app, form_post("/api/account/register", other)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    session_cookie(&response).expect("registration signs in").0
+}
+
+/// A multipart form post with one file field, as a browser sends the upload form.
+pub fn upload_post(field: &str, file_name: &str, content: &[u8]) -> Request<Body> {
+    let boundary = "----portal-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/cabinet/documents/upload")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::CONTENT_LENGTH, body.len())
+        .header(header::ACCEPT, "text/html")
+        .body(Body::from(body))
+        .unwrap()
 }
