@@ -29,7 +29,7 @@ pub fn feedback_error(problem: FeedbackProblem) -> FieldError {
     field_error(problem.field(), key)
 }
 
-fn password_key(problem: PasswordProblem) -> MessageKey {
+pub fn password_key(problem: PasswordProblem) -> MessageKey {
     match problem {
         PasswordProblem::Missing => MessageKey::PasswordMissing,
         PasswordProblem::TooShort => MessageKey::PasswordTooShort,

@@ -61,6 +61,9 @@ pub enum MessageKey {
     TwoFactorAlreadyOn,
     AgreementPending,
     NotFound,
+    PasswordRenewalRequired,
+    RenewalLinkInvalid,
+    DescriptionTooLong,
 }
 
 /// The sentence for `key` in `locale`.
@@ -120,6 +123,9 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::TwoFactorAlreadyOn => td_string!(locale, errors.two_factor_already_on),
         MessageKey::AgreementPending => td_string!(locale, errors.agreement_pending),
         MessageKey::NotFound => td_string!(locale, not_found.title),
+        MessageKey::PasswordRenewalRequired => td_string!(locale, errors.password_renewal_required),
+        MessageKey::RenewalLinkInvalid => td_string!(locale, errors.renewal_link_invalid),
+        MessageKey::DescriptionTooLong => td_string!(locale, errors.description_too_long),
     }
 }
 

@@ -53,6 +53,7 @@ use crate::{
         login_code::LoginCodePage,
         not_found::NotFoundPage,
         register::RegisterPage,
+        report::{RenewPasswordPage, ReportPage},
         security::SecurityPage,
         two_factor::TwoFactorPage,
     },
@@ -141,6 +142,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />
                     <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/security") view=SecurityPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/security/report") view=ReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/renew") view=RenewPasswordPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/security/two-factor")
                         view=TwoFactorPage

@@ -50,10 +50,11 @@ pub enum EventKind {
     OperatorUnblocked,
     OperatorMessage,
     RetentionDeleted,
+    UnauthorizedAccessReported,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -73,6 +74,7 @@ impl EventKind {
         Self::OperatorUnblocked,
         Self::OperatorMessage,
         Self::RetentionDeleted,
+        Self::UnauthorizedAccessReported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +98,7 @@ impl EventKind {
             Self::OperatorUnblocked => "operator_unblocked",
             Self::OperatorMessage => "operator_message",
             Self::RetentionDeleted => "retention_deleted",
+            Self::UnauthorizedAccessReported => "unauthorized_access_reported",
         }
     }
 
@@ -114,7 +117,8 @@ impl EventKind {
             Self::PasswordChanged
             | Self::ContactChanged
             | Self::TwoFactorOn
-            | Self::TwoFactorOff => Group::Security,
+            | Self::TwoFactorOff
+            | Self::UnauthorizedAccessReported => Group::Security,
             Self::AgreementAccepted | Self::AgreementDeclined => Group::Consents,
             Self::DocumentUploaded
             | Self::DocumentDownloaded
@@ -131,7 +135,10 @@ impl EventKind {
     /// "this wasn't me".
     pub fn could_be_intruder(self) -> bool {
         !matches!(self.group(), Group::Operator)
-            && !matches!(self, Self::Registered | Self::DocumentIntegrityFailed)
+            && !matches!(
+                self,
+                Self::Registered | Self::DocumentIntegrityFailed | Self::UnauthorizedAccessReported
+            )
     }
 }
 

@@ -11,12 +11,15 @@ use crate::entities::incident;
 pub enum IncidentKind {
     /// A stored file no longer matches the SHA-256 recorded at upload, or is missing.
     FileIntegrity,
+    /// The user reported that someone else used their account.
+    UnauthorizedAccess,
 }
 
 impl IncidentKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::FileIntegrity => "file_integrity",
+            Self::UnauthorizedAccess => "unauthorized_access",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod password;
 pub mod password_change;
 pub mod registration;
 pub mod second_factor;
+pub mod security_report;
 pub mod sessions;
 pub mod sign_in;
 pub mod throttle;

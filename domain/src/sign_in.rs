@@ -34,6 +34,10 @@ pub enum SignInError {
     /// Unknown identifier or wrong password: deliberately indistinguishable.
     #[error("the identifier or the password is wrong")]
     InvalidCredentials,
+    /// Unauthorized access was reported: the password must be renewed through the report's
+    /// one-time link (or with the operator's help) before it signs in again.
+    #[error("the password must be renewed after a report of unauthorized access")]
+    RenewalRequired,
     #[error("too many attempts; retry at {}", .0.retry_at)]
     Throttled(Throttled),
     #[error(transparent)]
@@ -155,6 +159,13 @@ pub async fn sign_in(
         tracing::info!("sign-in refused");
         return Err(SignInError::InvalidCredentials);
     };
+    if account.must_renew_password {
+        tracing::info!(
+            account_id = account.id,
+            "password right, but it must be renewed"
+        );
+        return Err(SignInError::RenewalRequired);
+    }
     if second_factor::is_on(db, account.id).await? {
         let challenge = second_factor::open_challenge(db, account.id, &key, now).await?;
         tracing::info!(account_id = account.id, "password right; code due");

@@ -29,9 +29,11 @@ pub const PAGE: &str = "/cabinet/agreement-update";
 /// page and its server functions, Exit, the idle timer, and (when they exist) data export
 /// and account deletion. Everything else is sent here.
 pub fn allowed_while_pending(path: &str) -> bool {
-    const EXACT: [&str; 5] = [
+    const EXACT: [&str; 7] = [
         "/agreement",
         PAGE,
+        "/cabinet/security/report",
+        "/api/security/report",
         "/api/account/exit",
         "/api/session/time-left",
         "/api/session/stay",

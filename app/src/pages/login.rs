@@ -72,6 +72,7 @@ pub async fn sign_in(
         }
         Err(SignInError::Incomplete) => refused(MessageKey::SignInIncomplete),
         Err(SignInError::InvalidCredentials) => refused(MessageKey::SignInInvalid),
+        Err(SignInError::RenewalRequired) => refused(MessageKey::PasswordRenewalRequired),
         Err(SignInError::Throttled(throttled)) => server::throttled(throttled.retry_at),
         Err(error) => return Err(server::internal(error)),
     };
@@ -106,6 +107,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let exited = move || query.with(|q| q.get("exited").is_some());
     let code_expired = move || query.with(|q| q.get("code_expired").is_some());
+    let renewed = move || query.with(|q| q.get("renewed").is_some());
     let submit = ServerAction::<SignIn>::new();
     let errors = FormErrors::of(submit.value());
     let page = Resource::new_blocking(
@@ -133,6 +135,7 @@ pub fn LoginPage() -> impl IntoView {
                             Some(LoginNotice::Revoked) => Some(td_string!(i18n.get_locale(), login.revoked)),
                             None if code_expired() => Some(td_string!(i18n.get_locale(), login.code_expired)),
                             None if exited() => Some(td_string!(i18n.get_locale(), login.exited)),
+                            None if renewed() => Some(td_string!(i18n.get_locale(), login.renewed)),
                             None => None,
                         };
                         view! {

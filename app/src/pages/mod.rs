@@ -16,5 +16,6 @@ pub mod login;
 pub mod login_code;
 pub mod not_found;
 pub mod register;
+pub mod report;
 pub mod security;
 pub mod two_factor;

@@ -28,6 +28,9 @@ pub struct Model {
     /// The language the account registered in; messages to the user use it.
     pub language: String,
     pub created_at: DateTimeUtc,
+    /// Set by a report of unauthorized access: the password no longer signs in until it
+    /// is renewed through the one-time link the report gave.
+    pub must_renew_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod form_draft;
 pub mod inbox_message;
 pub mod incident;
+pub mod password_renewal;
 pub mod recovery_code;
 pub mod second_factor;
 pub mod session;

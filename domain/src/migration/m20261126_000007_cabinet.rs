@@ -1,5 +1,7 @@
 //! The cabinet's tables: the account's activity history (its own actions and the
-//! operator's on it), stored documents, and incidents for the operator.
+//! operator's on it), stored documents, incidents for the operator, and what a report of
+//! unauthorized access needs (a flag that the password must be renewed, and one-time
+//! renewal links).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -43,6 +45,23 @@ enum Incident {
     AccountId,
     Details,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Account {
+    Table,
+    MustRenewPassword,
+}
+
+#[derive(DeriveIden)]
+enum PasswordRenewal {
+    Table,
+    Id,
+    AccountId,
+    TokenHash,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
 }
 
 #[async_trait::async_trait]
@@ -111,11 +130,45 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Incident::CreatedAt))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Account::Table)
+                    .add_column(boolean(Account::MustRenewPassword).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PasswordRenewal::Table)
+                    .col(
+                        big_integer(PasswordRenewal::Id)
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(big_integer(PasswordRenewal::AccountId))
+                    .col(string_len(PasswordRenewal::TokenHash, 64).unique_key())
+                    .col(timestamp_with_time_zone(PasswordRenewal::CreatedAt))
+                    .col(timestamp_with_time_zone(PasswordRenewal::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(PasswordRenewal::UsedAt))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Account::Table)
+                    .drop_column(Account::MustRenewPassword)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
+            PasswordRenewal::Table.into_iden(),
             Incident::Table.into_iden(),
             Document::Table.into_iden(),
             AccountEvent::Table.into_iden(),

@@ -1,0 +1,207 @@
+//! The cabinet over HTTP without JavaScript: the dashboard, the inbox and its unread count,
+//! the history with its filter, and reporting unauthorized access from one browser while
+//! another is signed in.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use axum::Router;
+use domain::entities::{account_event, inbox_message, incident};
+use http::{StatusCode, header};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use support::*;
+
+const PASSWORD: &str = "Too-Ata+jailoo+2026";
+
+/// Signs in as the registered individual from a browser called `agent`.
+async fn sign_in_as(app: &Router, password: &str, agent: &str) -> http::Response<axum::body::Body> {
+    let form = format!("identifier=21503199000123&password={password}");
+    let mut request = form_post("/api/account/sign-in", &form);
+    request
+        .headers_mut()
+        .insert(header::USER_AGENT, agent.parse().unwrap());
+    send(app, request).await
+}
+
+async fn page(app: &Router, uri: &str, session: &str) -> (StatusCode, String, String) {
+    let response = send(app, with_cookie(get(uri), session)).await;
+    let status = response.status();
+    let location = header_of(&response, header::LOCATION).to_owned();
+    (status, location, body_text(response).await)
+}
+
+#[tokio::test]
+async fn the_inbox_counts_unread_messages_and_opening_one_reads_it() {
+    let db = database().await;
+    let app = portal(&db, false);
+    register(&app).await;
+    // A second device: a security notice.
+    let phone = sign_in_as(
+        &app,
+        PASSWORD,
+        "Mozilla/5.0 (Linux; Android 14) Chrome/140.0",
+    )
+    .await;
+    let session = session_cookie(&phone).unwrap().0;
+
+    let (status, _, body) = page(&app, "/cabinet?lang=en", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Unread messages: 1"), "dashboard");
+    assert!(
+        body.contains("data-testid=\"header-unread\" class=\"count\">1<"),
+        "header count"
+    );
+    assert!(
+        body.contains("Last sign-in:"),
+        "the sign-in before this one"
+    );
+
+    let (_, _, inbox) = page(&app, "/cabinet/inbox?lang=en", &session).await;
+    assert!(inbox.contains("Sign-in from a new device"));
+    let message = inbox_message::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _, opened) = page(
+        &app,
+        &format!("/cabinet/inbox/{}?lang=en", message.id),
+        &session,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(opened.contains("Android"), "{opened}");
+    assert!(opened.contains("/cabinet/security/report"));
+    let (_, _, after) = page(&app, "/cabinet?lang=en", &session).await;
+    assert!(after.contains("Unread messages: 0"));
+    assert!(!after.contains("data-testid=\"header-unread\""));
+
+    // Another account cannot open it, and it stays as it was.
+    let other = register_other(&app).await;
+    let (status, _, _) = page(&app, &format!("/cabinet/inbox/{}", message.id), &other).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = page(&app, "/cabinet/inbox/not-a-number", &other).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_history_shows_sign_ins_with_device_and_address_and_filters() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let session = register(&app).await;
+    let wrong = sign_in_as(&app, "wrong+password", "Firefox/140.0").await;
+    assert!(session_cookie(&wrong).is_none());
+
+    let (status, _, all) = page(&app, "/cabinet/history?lang=en", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.contains("Failed sign-in (wrong password)"));
+    assert!(all.contains("Account registered"));
+    assert!(all.contains("This wasn’t me"));
+    let (_, _, documents) = page(&app, "/cabinet/history?group=documents&lang=en", &session).await;
+    assert!(documents.contains("No events match this choice."));
+    // An unknown filter or page shows everything rather than failing.
+    let (status, _, _) = page(&app, "/cabinet/history?group=nonsense&page=-3", &session).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_password() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let intruder = register(&app).await;
+    let owner = session_cookie(&sign_in_as(&app, PASSWORD, "Owner browser").await)
+        .unwrap()
+        .0;
+    let (status, _, form) = page(&app, "/cabinet/security/report?lang=en", &owner).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Report and end all sessions"));
+    let registered = account_event::Entity::find()
+        .filter(account_event::Column::Kind.eq("registered"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let report = send(
+        &app,
+        with_cookie(
+            form_post(
+                "/api/security/report",
+                &format!("description=Not+me&flagged%5B0%5D={}", registered.id),
+            ),
+            &owner,
+        ),
+    )
+    .await;
+    assert_eq!(report.status(), StatusCode::FOUND);
+    let location = header_of(&report, header::LOCATION).to_owned();
+    let incident = incident::Entity::find().one(&db).await.unwrap().unwrap();
+    let reference = incident.reference.clone().unwrap();
+    assert!(
+        location.starts_with(&format!("/password/renew?reference={reference}&token=")),
+        "{location}"
+    );
+    assert!(
+        incident
+            .details
+            .contains(&format!("\"flagged_events\":[{}]", registered.id))
+    );
+    // Both browsers are signed out.
+    for session in [&owner, &intruder] {
+        let (status, to, _) = page(&app, "/cabinet", session).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(to.starts_with("/login"));
+    }
+    let (_, _, renew_page) = page(&app, &format!("{location}&lang=en"), "x=y").await;
+    assert!(renew_page.contains(&reference));
+    assert!(renew_page.contains("Set a new password"));
+
+    // The old password no longer signs in; it says why.
+    let refused = sign_in_as(&app, PASSWORD, "Intruder").await;
+    assert!(session_cookie(&refused).is_none());
+
+    let token = location.rsplit_once("token=").unwrap().1.to_owned();
+    let weak = send(
+        &app,
+        fetch_post(
+            "/api/password/renew",
+            &format!("token={token}&new_password=123"),
+        ),
+    )
+    .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let renewed = send(
+        &app,
+        form_post(
+            "/api/password/renew",
+            &format!("token={token}&new_password=Talas+toolory+2027"),
+        ),
+    )
+    .await;
+    assert_eq!(header_of(&renewed, header::LOCATION), "/login?renewed=1");
+    let back = sign_in_as(&app, "Talas+toolory+2027", "Owner browser").await;
+    assert!(session_cookie(&back).is_some());
+    let again = send(
+        &app,
+        fetch_post(
+            "/api/password/renew",
+            &format!("token={token}&new_password=Other+pass+2028"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the link works once"
+    );
+    let last = account_event::Entity::find()
+        .order_by_desc(account_event::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(
+        last.iter()
+            .any(|e| e.kind == "unauthorized_access_reported")
+    );
+}
