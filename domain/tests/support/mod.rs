@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::expect_used)]
 
 use domain::{DatabaseConnection, database, entities::account};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
 
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
@@ -78,7 +78,17 @@ macro_rules! on_both_databases {
 
 /// An individual's account with PIN `pin` (subject `subject-<pin>`), created directly.
 pub async fn account(db: &DatabaseConnection, pin: &str) -> account::Model {
-    account::ActiveModel {
+    let id = account_id(db, pin).await;
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("the account can be read")
+        .expect("the account exists")
+}
+
+/// The same account, inserted without reading it back: works on older schemas too.
+pub async fn account_id(db: &DatabaseConnection, pin: &str) -> i64 {
+    account::Entity::insert(account::ActiveModel {
         subject: Set(format!("subject-{pin}")),
         kind: Set("individual".into()),
         identifier: Set(pin.into()),
@@ -88,8 +98,9 @@ pub async fn account(db: &DatabaseConnection, pin: &str) -> account::Model {
         language: Set("ru".into()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec(db)
     .await
     .expect("an account can be created")
+    .last_insert_id
 }
