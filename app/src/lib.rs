@@ -52,6 +52,7 @@ use crate::{
         login::LoginPage,
         login_code::LoginCodePage,
         not_found::NotFoundPage,
+        profile::ProfilePage,
         register::RegisterPage,
         report::{RenewPasswordPage, ReportPage},
         security::SecurityPage,
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cabinet/inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/inbox/:id") view=InboxMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/history") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/documents/:id/delete")
                         view=DocumentDeletePage

@@ -19,6 +19,7 @@ pub mod incidents;
 pub mod migration;
 pub mod password;
 pub mod password_change;
+pub mod profile;
 pub mod registration;
 pub mod second_factor;
 pub mod security_report;

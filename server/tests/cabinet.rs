@@ -205,3 +205,66 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
             .any(|e| e.kind == "unauthorized_access_reported")
     );
 }
+
+#[tokio::test]
+async fn the_profile_masks_identifiers_and_contacts_change_only_with_the_password() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let session = register(&app).await;
+
+    let (status, _, body) = page(&app, "/cabinet/profile?lang=en", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("21••••••••••23"));
+    assert!(
+        !body.contains("21503199000123"),
+        "the full PIN is never shown"
+    );
+    assert!(body.contains("1990-03-15"), "birth date from the PIN");
+    assert!(body.contains("bakyt@mail.kg"));
+
+    let wrong = send(
+        &app,
+        with_cookie(
+            form_post(
+                "/api/cabinet/profile/contacts",
+                "email=new%40mail.kg&phone=&current_password=wrong",
+            ),
+            &session,
+        ),
+    )
+    .await;
+    let back = header_of(&wrong, header::LOCATION).to_owned();
+    assert!(back.contains("__err="), "{back}");
+    let draft = cookie(&wrong, "portal_draft").unwrap().0;
+    let (_, _, again) = page(
+        &app,
+        "/cabinet/profile?lang=en",
+        &format!("{session}; {draft}"),
+    )
+    .await;
+    assert!(
+        again.contains("value=\"new@mail.kg\""),
+        "what was typed is kept"
+    );
+
+    let ok = send(
+        &app,
+        with_cookie(
+            form_post(
+                "/api/cabinet/profile/contacts",
+                &format!("email=new%40mail.kg&phone=%2B996555123456&current_password={PASSWORD}"),
+            ),
+            &session,
+        ),
+    )
+    .await;
+    assert_eq!(
+        header_of(&ok, header::LOCATION),
+        "/cabinet/profile?changed=1"
+    );
+    let (_, _, after) = page(&app, "/cabinet/profile?changed=1&lang=en", &session).await;
+    assert!(after.contains("Your contacts have been changed."));
+    assert!(after.contains("+996555123456"));
+    let (_, _, history) = page(&app, "/cabinet/history?group=security&lang=en", &session).await;
+    assert!(history.contains("Contact details changed"));
+}

@@ -256,6 +256,10 @@ fn Dashboard(overview: CabinetOverview) -> impl IntoView {
     view! {
         <ul class="dashboard">
             <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/profile">{t!(i18n, profile.title)}</a></h2>
+                <p>{t!(i18n, cabinet.profile_hint)}</p>
+            </li>
+            <li class="dashboard__card">
                 <h2 class="heading-s"><a href="/cabinet/inbox">{t!(i18n, inbox.title)}</a></h2>
                 <p data-testid="dashboard-unread">
                     {move || td_string!(i18n.get_locale(), inbox.unread_summary).replace("{count}", &unread.to_string())}

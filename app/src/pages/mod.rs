@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod login;
 pub mod login_code;
 pub mod not_found;
+pub mod profile;
 pub mod register;
 pub mod report;
 pub mod security;
