@@ -64,6 +64,7 @@ pub enum MessageKey {
     PasswordRenewalRequired,
     RenewalLinkInvalid,
     DescriptionTooLong,
+    ServiceStopped,
 }
 
 /// The sentence for `key` in `locale`.
@@ -126,6 +127,7 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::PasswordRenewalRequired => td_string!(locale, errors.password_renewal_required),
         MessageKey::RenewalLinkInvalid => td_string!(locale, errors.renewal_link_invalid),
         MessageKey::DescriptionTooLong => td_string!(locale, errors.description_too_long),
+        MessageKey::ServiceStopped => td_string!(locale, errors.service_stopped),
     }
 }
 
@@ -167,6 +169,9 @@ pub enum AppError {
     /// No such thing for this account (also when another account holds it).
     #[error("not found")]
     NotFound,
+    /// The user stopped using their account for this service (they may re-enable it).
+    #[error("the account is not used for this service")]
+    ServiceStopped,
 }
 
 impl AppError {
@@ -190,6 +195,7 @@ impl AppError {
             Self::Throttled { .. } => Some(MessageKey::Throttled),
             Self::AgreementPending => Some(MessageKey::AgreementPending),
             Self::NotFound => Some(MessageKey::NotFound),
+            Self::ServiceStopped => Some(MessageKey::ServiceStopped),
         }
     }
 

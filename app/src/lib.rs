@@ -56,6 +56,7 @@ use crate::{
         register::RegisterPage,
         report::{RenewPasswordPage, ReportPage},
         security::SecurityPage,
+        services::{ServiceUsePage, ServicesPage},
         two_factor::TwoFactorPage,
     },
 };
@@ -134,6 +135,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cabinet/inbox/:id") view=InboxMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/services") view=ServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/services/:code") view=ServiceUsePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/documents/:id/delete")
                         view=DocumentDeletePage

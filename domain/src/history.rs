@@ -51,10 +51,12 @@ pub enum EventKind {
     OperatorMessage,
     RetentionDeleted,
     UnauthorizedAccessReported,
+    ServiceTerminated,
+    ServiceResumed,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -75,6 +77,8 @@ impl EventKind {
         Self::OperatorMessage,
         Self::RetentionDeleted,
         Self::UnauthorizedAccessReported,
+        Self::ServiceTerminated,
+        Self::ServiceResumed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +103,8 @@ impl EventKind {
             Self::OperatorMessage => "operator_message",
             Self::RetentionDeleted => "retention_deleted",
             Self::UnauthorizedAccessReported => "unauthorized_access_reported",
+            Self::ServiceTerminated => "service_terminated",
+            Self::ServiceResumed => "service_resumed",
         }
     }
 
@@ -119,7 +125,10 @@ impl EventKind {
             | Self::TwoFactorOn
             | Self::TwoFactorOff
             | Self::UnauthorizedAccessReported => Group::Security,
-            Self::AgreementAccepted | Self::AgreementDeclined => Group::Consents,
+            Self::AgreementAccepted
+            | Self::AgreementDeclined
+            | Self::ServiceTerminated
+            | Self::ServiceResumed => Group::Consents,
             Self::DocumentUploaded
             | Self::DocumentDownloaded
             | Self::DocumentDeleted

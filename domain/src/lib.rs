@@ -23,6 +23,7 @@ pub mod profile;
 pub mod registration;
 pub mod second_factor;
 pub mod security_report;
+pub mod services;
 pub mod sessions;
 pub mod sign_in;
 pub mod throttle;

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     entities::session,
     history::{self, EventKind, NewEvent},
-    inbox,
+    inbox, services,
 };
 
 /// How long sessions live.
@@ -127,6 +127,8 @@ pub async fn start_session(
     }
     .insert(db)
     .await?;
+    // Signing in is using the cabinet (which cannot be terminated on its own).
+    let _ = services::record_use(db, account_id, services::CABINET, now).await?;
     history::record(
         db,
         NewEvent::by_user(account_id, EventKind::SignedIn, address, &user_agent, now)

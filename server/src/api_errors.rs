@@ -31,6 +31,7 @@ fn status_for(error: &AppError) -> StatusCode {
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::AgreementPending => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::ServiceStopped => StatusCode::FORBIDDEN,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -268,3 +268,92 @@ async fn the_profile_masks_identifiers_and_contacts_change_only_with_the_passwor
     let (_, _, history) = page(&app, "/cabinet/history?group=security&lang=en", &session).await;
     assert!(history.contains("Contact details changed"));
 }
+
+#[tokio::test]
+async fn a_stopped_service_refuses_the_account_until_it_is_turned_back_on() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let session = register(&app).await;
+
+    let (status, _, used) = page(&app, "/services/residence-certificate?lang=en", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(used.contains("data-testid=\"service-used\""));
+    let (status, _, _) = page(&app, "/services/no-such-service", &session).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, list) = page(&app, "/cabinet/services?lang=en", &session).await;
+    assert!(list.contains("Certificate of residence (demo)"));
+    assert!(list.contains("Stop using my account for this service"));
+
+    let stop = send(
+        &app,
+        with_cookie(
+            form_post(
+                "/api/cabinet/services/set",
+                "code=residence-certificate&stop=1",
+            ),
+            &session,
+        ),
+    )
+    .await;
+    let location = header_of(&stop, header::LOCATION).to_owned();
+    assert_eq!(location, "/cabinet/services?stopped=residence-certificate");
+    let (_, _, confirmed) = page(&app, &format!("{location}&lang=en"), &session).await;
+    assert!(
+        confirmed.contains("Your account is no longer used for “Certificate of residence (demo)”")
+    );
+    let (_, _, refused) = page(&app, "/services/residence-certificate?lang=en", &session).await;
+    assert!(refused.contains("data-testid=\"service-refused\""));
+
+    // Feedback: used once signed in, then stopped: refused while signed in.
+    let feedback = "topic=question&message=A+question+about+my+documents&reply_email=";
+    let sent = send(
+        &app,
+        with_cookie(fetch_post("/api/feedback/submit", feedback), &session),
+    )
+    .await;
+    assert!(
+        sent.status().is_success() || sent.status().is_redirection(),
+        "{}",
+        sent.status()
+    );
+    send(
+        &app,
+        with_cookie(
+            fetch_post("/api/cabinet/services/set", "code=feedback&stop=1"),
+            &session,
+        ),
+    )
+    .await;
+    let refused = send(
+        &app,
+        with_cookie(fetch_post("/api/feedback/submit", feedback), &session),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // The cabinet itself cannot be stopped, and a never-used service is not found.
+    for code in ["cabinet", "tax-statement"] {
+        let response = send(
+            &app,
+            with_cookie(
+                fetch_post("/api/cabinet/services/set", &format!("code={code}&stop=1")),
+                &session,
+            ),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{code}");
+    }
+
+    send(
+        &app,
+        with_cookie(
+            fetch_post("/api/cabinet/services/set", "code=residence-certificate"),
+            &session,
+        ),
+    )
+    .await;
+    let (_, _, again) = page(&app, "/services/residence-certificate?lang=en", &session).await;
+    assert!(again.contains("data-testid=\"service-used\""));
+    let (_, _, history) = page(&app, "/cabinet/history?group=consents&lang=en", &session).await;
+    assert!(history.contains("Stopped using the account for a service"));
+    assert!(history.contains("Turned the account back on for a service"));
+}

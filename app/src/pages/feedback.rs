@@ -41,6 +41,17 @@ pub async fn submit_feedback(
     use crate::server;
 
     let context = server::server_context()?;
+    // A signed-in sender who stopped using the account for feedback is refused (they can
+    // re-enable it, or sign out and write without the account).
+    let sender = server::current_session().map(|session| session.account_id);
+    if let Some(account_id) = sender {
+        let allowed = domain::services::check(&context.db, account_id, domain::services::FEEDBACK)
+            .await
+            .map_err(server::internal)?;
+        if allowed.is_err() {
+            return Err(AppError::ServiceStopped);
+        }
+    }
     let form = FeedbackForm {
         topic: topic.unwrap_or_default(),
         message: message.unwrap_or_default(),
@@ -49,6 +60,17 @@ pub async fn submit_feedback(
     };
     match submit_feedback(&context.db, &form, chrono::Utc::now()).await {
         Ok(receipt) => {
+            if let Some(account_id) = sender {
+                domain::services::record_use(
+                    &context.db,
+                    account_id,
+                    domain::services::FEEDBACK,
+                    chrono::Utc::now(),
+                )
+                .await
+                .map_err(server::internal)?
+                .map_err(|_| AppError::ServiceStopped)?;
+            }
             leptos_axum::redirect(&format!("/feedback/sent/{}", receipt.reference));
             Ok(())
         }

@@ -115,6 +115,9 @@ pub fn kind_label(locale: Locale, kind: &str) -> &'static str {
         "operator_unblocked" => td_string!(locale, history.operator_unblocked),
         "operator_message" => td_string!(locale, history.operator_message),
         "retention_deleted" => td_string!(locale, history.retention_deleted),
+        "unauthorized_access_reported" => td_string!(locale, history.unauthorized_access_reported),
+        "service_terminated" => td_string!(locale, history.service_terminated),
+        "service_resumed" => td_string!(locale, history.service_resumed),
         _ => td_string!(locale, history.other),
     }
 }

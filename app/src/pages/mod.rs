@@ -19,4 +19,5 @@ pub mod profile;
 pub mod register;
 pub mod report;
 pub mod security;
+pub mod services;
 pub mod two_factor;

@@ -14,6 +14,8 @@ pub mod incident;
 pub mod password_renewal;
 pub mod recovery_code;
 pub mod second_factor;
+pub mod service;
+pub mod service_link;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod sign_in_challenge;

@@ -1,7 +1,8 @@
 //! The cabinet's tables: the account's activity history (its own actions and the
 //! operator's on it), stored documents, incidents for the operator, and what a report of
 //! unauthorized access needs (a flag that the password must be renewed, and one-time
-//! renewal links).
+//! renewal links), and the services an account uses (the catalog is shaped for the state
+//! services of product.md §7: each has a kind, a provider and names in three languages).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -63,6 +64,65 @@ enum PasswordRenewal {
     ExpiresAt,
     UsedAt,
 }
+
+#[derive(DeriveIden)]
+enum Service {
+    Table,
+    Code,
+    Kind,
+    Provider,
+    NameKy,
+    NameRu,
+    NameEn,
+    Position,
+}
+
+#[derive(DeriveIden)]
+enum ServiceLink {
+    Table,
+    Id,
+    AccountId,
+    ServiceCode,
+    FirstUsedAt,
+    LastUsedAt,
+    TerminatedAt,
+}
+
+/// The catalog at first: the portal's own services and two demonstration state services.
+const CATALOG: [(&str, &str, &str, &str, &str, &str); 4] = [
+    (
+        "cabinet",
+        "portal",
+        "",
+        "Жеке кабинет",
+        "Личный кабинет",
+        "Personal cabinet",
+    ),
+    (
+        "feedback",
+        "portal",
+        "",
+        "Операторго кайрылуу",
+        "Обращение к оператору",
+        "Contacting the operator",
+    ),
+    (
+        "residence-certificate",
+        "state",
+        "Мамлекеттик каттоо кызматы (демо)",
+        "Жашаган жери тууралуу маалымкат (демо)",
+        "Справка о месте жительства (демо)",
+        "Certificate of residence (demo)",
+    ),
+    (
+        "tax-statement",
+        "state",
+        "Мамлекеттик салык кызматы (демо)",
+        "Салык декларациясы (демо)",
+        "Налоговая декларация (демо)",
+        "Tax statement (demo)",
+    ),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -155,6 +215,70 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(PasswordRenewal::UsedAt))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Service::Table)
+                    .col(string_len(Service::Code, 64).primary_key())
+                    .col(string_len(Service::Kind, 16))
+                    .col(string_len(Service::Provider, 255))
+                    .col(string_len(Service::NameKy, 255))
+                    .col(string_len(Service::NameRu, 255))
+                    .col(string_len(Service::NameEn, 255))
+                    .col(integer(Service::Position))
+                    .to_owned(),
+            )
+            .await?;
+        let mut insert = Query::insert()
+            .into_table(Service::Table)
+            .columns([
+                Service::Code,
+                Service::Kind,
+                Service::Provider,
+                Service::NameKy,
+                Service::NameRu,
+                Service::NameEn,
+                Service::Position,
+            ])
+            .to_owned();
+        for (position, (code, kind, provider, ky, ru, en)) in CATALOG.into_iter().enumerate() {
+            insert.values_panic([
+                code.into(),
+                kind.into(),
+                provider.into(),
+                ky.into(),
+                ru.into(),
+                en.into(),
+                <i32 as TryFrom<usize>>::try_from(position)
+                    .unwrap_or_default()
+                    .into(),
+            ]);
+        }
+        manager.exec_stmt(insert).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServiceLink::Table)
+                    .col(big_integer(ServiceLink::Id).auto_increment().primary_key())
+                    .col(big_integer(ServiceLink::AccountId))
+                    .col(string_len(ServiceLink::ServiceCode, 64))
+                    .col(timestamp_with_time_zone(ServiceLink::FirstUsedAt))
+                    .col(timestamp_with_time_zone(ServiceLink::LastUsedAt))
+                    .col(timestamp_with_time_zone_null(ServiceLink::TerminatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("service_link_account_service")
+                    .table(ServiceLink::Table)
+                    .col(ServiceLink::AccountId)
+                    .col(ServiceLink::ServiceCode)
+                    .unique()
+                    .to_owned(),
+            )
             .await
     }
 
@@ -168,6 +292,8 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for table in [
+            ServiceLink::Table.into_iden(),
+            Service::Table.into_iden(),
             PasswordRenewal::Table.into_iden(),
             Incident::Table.into_iden(),
             Document::Table.into_iden(),
