@@ -44,6 +44,7 @@ use crate::{
         consents::ConsentsPage,
         dev_components::ComponentGallery,
         documents::{DocumentDeletePage, DocumentsPage},
+        export::ExportPage,
         feedback::FeedbackPage,
         feedback_sent::FeedbackSentPage,
         history::HistoryPage,
@@ -136,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cabinet/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/services") view=ServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/export") view=ExportPage ssr=SsrMode::Async />
                     <Route path=path!("/services/:code") view=ServiceUsePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/documents/:id/delete")

@@ -53,10 +53,11 @@ pub enum EventKind {
     UnauthorizedAccessReported,
     ServiceTerminated,
     ServiceResumed,
+    DataExported,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -79,6 +80,7 @@ impl EventKind {
         Self::UnauthorizedAccessReported,
         Self::ServiceTerminated,
         Self::ServiceResumed,
+        Self::DataExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +107,7 @@ impl EventKind {
             Self::UnauthorizedAccessReported => "unauthorized_access_reported",
             Self::ServiceTerminated => "service_terminated",
             Self::ServiceResumed => "service_resumed",
+            Self::DataExported => "data_exported",
         }
     }
 
@@ -132,7 +135,8 @@ impl EventKind {
             Self::DocumentUploaded
             | Self::DocumentDownloaded
             | Self::DocumentDeleted
-            | Self::DocumentIntegrityFailed => Group::Documents,
+            | Self::DocumentIntegrityFailed
+            | Self::DataExported => Group::Documents,
             Self::OperatorBlocked
             | Self::OperatorUnblocked
             | Self::OperatorMessage

@@ -10,6 +10,7 @@ pub mod agreement;
 pub mod database;
 pub mod documents;
 pub mod entities;
+pub mod export;
 pub mod feedback;
 pub mod form_draft;
 pub mod history;

@@ -258,3 +258,67 @@ mod tests {
         );
     }
 }
+
+/// `GET /cabinet/export/download`: everything the portal holds about the account, as one
+/// ZIP (see `domain::export`).
+pub async fn export(
+    State(state): State<AppState>,
+    session: Option<Extension<CurrentSession>>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+) -> Response {
+    let locale = locale_of(&headers);
+    let Some(Extension(session)) = session else {
+        return Redirect::to(&app::pages::guard::login_url("/cabinet/export")).into_response();
+    };
+    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0.0);
+    let user_agent = user_agent(&headers);
+    let made = domain::export::export(
+        &state.context.db,
+        &state.context.documents,
+        domain::export::Requester {
+            account_id: session.account_id,
+            address: &address,
+            user_agent: &user_agent,
+        },
+        chrono::Utc::now(),
+    )
+    .await;
+    let failed = || {
+        short_page(
+            locale,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            app::error::message(locale, app::error::MessageKey::Internal),
+            "/cabinet/export",
+            app::error::go_back_label(locale),
+        )
+        .into_response()
+    };
+    let made = match made {
+        Ok(made) => made,
+        Err(error) => {
+            tracing::error!(%error, "export failed");
+            return failed();
+        }
+    };
+    let file = tokio::fs::File::open(&made.path).await;
+    // The open file stays readable after its name is gone: nothing is left behind.
+    let _ = tokio::fs::remove_file(&made.path).await;
+    let Ok(file) = file else {
+        return failed();
+    };
+    let length = file.metadata().await.map(|m| m.len()).unwrap_or_default();
+    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&length.to_string()) {
+        response_headers.insert(header::CONTENT_LENGTH, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&made.file_name)) {
+        response_headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}

@@ -63,7 +63,8 @@ pub fn router(state: AppState) -> Router {
     let files = Router::new()
         .route("/cabinet/documents/upload", post(documents::upload))
         .layer(DefaultBodyLimit::max(upload_limit))
-        .route("/cabinet/documents/{id}/download", get(documents::download));
+        .route("/cabinet/documents/{id}/download", get(documents::download))
+        .route("/cabinet/export/download", get(documents::export));
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

@@ -271,3 +271,31 @@ async fn a_user_who_declines_is_recorded_signed_out_and_can_come_back() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/cabinet/agreement-update"));
 }
+
+#[tokio::test]
+async fn declining_to_export_keeps_the_session_for_the_export_only() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let session = register(&app).await;
+    publish_v2(&db).await;
+    let v2 = agreement::text_of(&db, 2, "ru").await.unwrap().unwrap();
+    let form = format!("version=2&language=ru&sha256={}&then=export", v2.sha256);
+    let declined = send(
+        &app,
+        with_cookie(form_post("/api/agreement/decline", &form), &session),
+    )
+    .await;
+    assert_eq!(
+        header_of(&declined, header::LOCATION),
+        "/cabinet/export?declined=1"
+    );
+    let (status, _, body) = page(&app, "/cabinet/export?declined=1&lang=en", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Your decline is recorded"));
+    let download = send(&app, with_cookie(get("/cabinet/export/download"), &session)).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    // The rest of the cabinet stays behind the gate.
+    let (status, location, _) = page(&app, "/cabinet/documents", Some(&session)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/cabinet/agreement-update"));
+}

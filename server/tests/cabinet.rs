@@ -357,3 +357,47 @@ async fn a_stopped_service_refuses_the_account_until_it_is_turned_back_on() {
     assert!(history.contains("Stopped using the account for a service"));
     assert!(history.contains("Turned the account back on for a service"));
 }
+
+#[tokio::test]
+async fn the_export_is_one_zip_with_the_data_and_the_documents() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let session = register(&app).await;
+    let pdf = b"%PDF-1.7\n% exported\n%%EOF\n";
+    let uploaded = send(
+        &app,
+        with_cookie(upload_post("document", "паспорт.pdf", pdf), &session),
+    )
+    .await;
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+
+    let (status, _, page_body) = page(&app, "/cabinet/export?lang=en", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page_body.contains("href=\"/cabinet/export/download\""));
+
+    let download = send(&app, with_cookie(get("/cabinet/export/download"), &session)).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        header_of(&download, header::CONTENT_TYPE),
+        "application/zip"
+    );
+    assert!(header_of(&download, header::CONTENT_DISPOSITION).starts_with("attachment;"));
+    let bytes = http_body_util::BodyExt::collect(download.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let entries = domain::export::read_zip(&bytes).unwrap();
+    let data: serde_json::Value = serde_json::from_slice(&entries[0].1).unwrap();
+    assert_eq!(data["profile"]["person_pin"], "21503199000123");
+    assert_eq!(data["consents"].as_array().unwrap().len(), 2);
+    assert_eq!(entries[1].1, pdf);
+    let (_, _, history) = page(&app, "/cabinet/history?group=documents&lang=en", &session).await;
+    assert!(history.contains("Data exported"));
+
+    let signed_out = send(&app, get("/cabinet/export/download")).await;
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        header_of(&signed_out, header::LOCATION),
+        "/login?next=/cabinet/export"
+    );
+}

@@ -608,7 +608,6 @@ pub fn AgreementDeclinedPage() -> impl IntoView {
                 <h1 class="heading-l">{t!(i18n, agreement.declined_title)}</h1>
                 <p data-testid="declined-explanation">{t!(i18n, agreement.declined_body)}</p>
                 {move || match then().as_str() {
-                    "export" => Some(view! { <p data-testid="declined-next">{t!(i18n, agreement.declined_export)}</p> }.into_any()),
                     "delete" => Some(view! { <p data-testid="declined-next">{t!(i18n, agreement.declined_delete)}</p> }.into_any()),
                     _ => None,
                 }}

@@ -173,9 +173,10 @@ pub fn decline_wording(locale: Locale, then: &str) -> &'static str {
     }
 }
 
-/// Records the decline of the version shown, ends this session, and explains what now.
-/// (Export and deletion become real with the cabinet and deletion features; the account
-/// stays until then, and its owner can sign in again to accept.)
+/// Records the decline of the version shown. "Decline and export" goes on to the export
+/// page, still signed in; "decline and delete" ends this session and explains what now
+/// (deletion arrives with its own feature; the account stays until then, and its owner
+/// can sign in again to accept).
 #[server(endpoint = "agreement/decline")]
 pub async fn decline_agreement(
     version: Option<String>,
@@ -197,6 +198,12 @@ pub async fn decline_agreement(
     domain::agreement::decline(&context.db, &answer, now)
         .await
         .map_err(answer_error)?;
+    // Declining to export keeps the session for the export page (open while the new
+    // version waits); Exit is on that page.
+    if then == "export" {
+        leptos_axum::redirect("/cabinet/export?declined=1");
+        return Ok(());
+    }
     if let Some(session) = server::current_session() {
         domain::sessions::revoke_session(
             &context.db,

@@ -298,6 +298,10 @@ fn Dashboard(overview: CabinetOverview) -> impl IntoView {
                 <p>{t!(i18n, cabinet.services_hint)}</p>
             </li>
             <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/export">{t!(i18n, export.title)}</a></h2>
+                <p>{t!(i18n, cabinet.export_hint)}</p>
+            </li>
+            <li class="dashboard__card">
                 <h2 class="heading-s"><a href="/cabinet/consents">{t!(i18n, cabinet.consents_link)}</a></h2>
                 <p><a href="/agreement">{t!(i18n, cabinet.agreement_link)}</a></p>
             </li>

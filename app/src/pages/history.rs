@@ -118,6 +118,7 @@ pub fn kind_label(locale: Locale, kind: &str) -> &'static str {
         "unauthorized_access_reported" => td_string!(locale, history.unauthorized_access_reported),
         "service_terminated" => td_string!(locale, history.service_terminated),
         "service_resumed" => td_string!(locale, history.service_resumed),
+        "data_exported" => td_string!(locale, history.data_exported),
         _ => td_string!(locale, history.other),
     }
 }

@@ -6,6 +6,7 @@ pub mod cabinet;
 pub mod consents;
 pub mod dev_components;
 pub mod documents;
+pub mod export;
 pub mod feedback;
 pub mod feedback_sent;
 pub mod guard;
