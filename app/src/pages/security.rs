@@ -70,7 +70,7 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    domain::sessions::revoke_session(
+    let ended = domain::sessions::revoke_session(
         &context.db,
         session.account_id,
         session_id,
@@ -79,6 +79,10 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
     )
     .await
     .map_err(server::internal)?;
+    // Another account's session, or one already ended: nothing of this account's to end.
+    if !ended {
+        return Err(AppError::NotFound);
+    }
     server::record_event(
         &context,
         session.account_id,
