@@ -245,20 +245,6 @@ pub fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn names_are_safe_in_the_header() {
-        assert_eq!(
-            content_disposition("паспорт \"1\".pdf"),
-            "attachment; filename=\"_______ _1_.pdf\"; \
-             filename*=UTF-8''%D0%BF%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82%20%221%22.pdf"
-        );
-    }
-}
-
 /// `GET /cabinet/export/download`: everything the portal holds about the account, as one
 /// ZIP (see `domain::export`).
 pub async fn export(
@@ -321,4 +307,18 @@ pub async fn export(
         response_headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn names_are_safe_in_the_header() {
+        assert_eq!(
+            content_disposition("паспорт \"1\".pdf"),
+            "attachment; filename=\"_______ _1_.pdf\"; \
+             filename*=UTF-8''%D0%BF%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82%20%221%22.pdf"
+        );
+    }
 }
