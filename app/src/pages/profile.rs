@@ -14,6 +14,7 @@ use crate::{
     text::text,
 };
 
+#[cfg(feature = "ssr")]
 const DRAFT_FORM: &str = "contacts";
 
 /// The profile as its owner sees it.
