@@ -52,3 +52,31 @@ test("signed-in pages pass axe in every language", async ({ browser }, testInfo)
   }
   await context.close();
 });
+
+test("the cabinet's sections pass axe in every language", async ({ browser }, testInfo) => {
+  // Twenty-one scans and a registration.
+  test.setTimeout(180_000);
+  const context = await newContext(browser, testInfo, { javaScriptEnabled: true });
+  if (!javaScriptOn(testInfo)) {
+    await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
+  }
+  const page = await context.newPage();
+  await register(page, testInfo, "individual");
+  const pages = [
+    "/cabinet/documents",
+    "/cabinet/inbox",
+    "/cabinet/history",
+    "/cabinet/profile",
+    "/cabinet/services",
+    "/cabinet/export",
+    "/cabinet/security/report",
+  ];
+  for (const lang of LANGUAGES) {
+    for (const url of pages) {
+      await open(page, `${url}?lang=${lang}`, testInfo);
+      await expect(page.locator("html")).toHaveAttribute("lang", lang);
+      await expectNoViolations(page);
+    }
+  }
+  await context.close();
+});
