@@ -11,3 +11,13 @@ pub async fn find_account(
 ) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find_by_id(account_id).one(db).await
 }
+
+/// What a new password of this account must not be: its PIN or INN, the person's PIN, its
+/// email.
+pub fn identifiers(account: &account::Model) -> [&str; 3] {
+    [
+        account.identifier.as_str(),
+        account.person_pin.as_str(),
+        account.email.as_deref().unwrap_or_default(),
+    ]
+}

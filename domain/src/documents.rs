@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     entities::document,
-    history::{self, EventKind, NewEvent},
+    history::{self, EventKind, NewEvent, Requester},
     inbox,
     incidents::{self, IncidentKind},
 };
@@ -163,14 +163,6 @@ pub enum DownloadError {
     Database(#[from] DbErr),
 }
 
-/// Who does something with a document, and from where (for the history).
-#[derive(Clone, Copy, Debug)]
-pub struct Owner<'a> {
-    pub account_id: i64,
-    pub address: &'a str,
-    pub user_agent: &'a str,
-}
-
 impl DocumentStore {
     pub fn new(root: impl Into<PathBuf>, limits: DocumentLimits) -> Self {
         Self {
@@ -284,7 +276,7 @@ pub async fn store(
     db: &DatabaseConnection,
     store: &DocumentStore,
     mut upload: Upload,
-    owner: Owner<'_>,
+    owner: Requester<'_>,
     original_name: &str,
     now: DateTime<Utc>,
 ) -> Result<document::Model, UploadError> {
@@ -299,7 +291,7 @@ async fn finish(
     db: &DatabaseConnection,
     store: &DocumentStore,
     upload: &mut Upload,
-    owner: Owner<'_>,
+    owner: Requester<'_>,
     original_name: &str,
     now: DateTime<Utc>,
 ) -> Result<document::Model, UploadError> {
@@ -347,14 +339,9 @@ async fn finish(
     .await?;
     history::record(
         &txn,
-        NewEvent::by_user(
-            owner.account_id,
-            EventKind::DocumentUploaded,
-            owner.address,
-            owner.user_agent,
-            now,
-        )
-        .with_details(serde_json::json!({ "name": name, "size": size })),
+        owner
+            .event(EventKind::DocumentUploaded, now)
+            .with_details(serde_json::json!({ "name": name, "size": size })),
     )
     .await?;
     txn.commit().await?;
@@ -428,7 +415,7 @@ async fn sha256_of_file(path: &Path) -> std::io::Result<String> {
 pub async fn open_for_download(
     db: &DatabaseConnection,
     store: &DocumentStore,
-    owner: Owner<'_>,
+    owner: Requester<'_>,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(document::Model, PathBuf), DownloadError> {
@@ -460,13 +447,7 @@ pub async fn open_for_download(
             &txn,
             NewEvent {
                 actor: history::Actor::System,
-                ..NewEvent::by_user(
-                    owner.account_id,
-                    EventKind::DocumentIntegrityFailed,
-                    owner.address,
-                    owner.user_agent,
-                    now,
-                )
+                ..owner.event(EventKind::DocumentIntegrityFailed, now)
             }
             .with_details(
                 serde_json::json!({ "name": document.original_name, "incident": reference }),
@@ -487,14 +468,9 @@ pub async fn open_for_download(
     }
     history::record(
         db,
-        NewEvent::by_user(
-            owner.account_id,
-            EventKind::DocumentDownloaded,
-            owner.address,
-            owner.user_agent,
-            now,
-        )
-        .with_details(serde_json::json!({ "name": document.original_name })),
+        owner
+            .event(EventKind::DocumentDownloaded, now)
+            .with_details(serde_json::json!({ "name": document.original_name })),
     )
     .await?;
     Ok((document, path))
@@ -505,7 +481,7 @@ pub async fn open_for_download(
 pub async fn delete(
     db: &DatabaseConnection,
     store: &DocumentStore,
-    owner: Owner<'_>,
+    owner: Requester<'_>,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -518,14 +494,9 @@ pub async fn delete(
         .await?;
     history::record(
         &txn,
-        NewEvent::by_user(
-            owner.account_id,
-            EventKind::DocumentDeleted,
-            owner.address,
-            owner.user_agent,
-            now,
-        )
-        .with_details(serde_json::json!({ "name": document.original_name })),
+        owner
+            .event(EventKind::DocumentDeleted, now)
+            .with_details(serde_json::json!({ "name": document.original_name })),
     )
     .await?;
     txn.commit().await?;

@@ -16,7 +16,7 @@ use crate::{
     agreement,
     documents::{self, DocumentStore},
     entities::{account_event, inbox_message, session},
-    history::{self, EventKind, NewEvent},
+    history::{self, EventKind, Requester},
     services,
 };
 
@@ -36,14 +36,6 @@ pub struct Export {
     pub path: PathBuf,
     pub file_name: String,
     pub documents: usize,
-}
-
-/// Who asks, and from where (for the history).
-#[derive(Clone, Copy, Debug)]
-pub struct Requester<'a> {
-    pub account_id: i64,
-    pub address: &'a str,
-    pub user_agent: &'a str,
 }
 
 /// Builds the account's archive and records the export in its history.
@@ -166,14 +158,8 @@ pub async fn export(
     };
     history::record(
         db,
-        NewEvent::by_user(
-            account_id,
-            EventKind::DataExported,
-            who.address,
-            who.user_agent,
-            now,
-        )
-        .with_details(serde_json::json!({ "documents": documents })),
+        who.event(EventKind::DataExported, now)
+            .with_details(serde_json::json!({ "documents": documents })),
     )
     .await?;
     Ok(Export {

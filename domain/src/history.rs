@@ -238,6 +238,21 @@ impl<'a> NewEvent<'a> {
     }
 }
 
+/// Who acts on their own account, and from where: what every user action records.
+#[derive(Clone, Copy, Debug)]
+pub struct Requester<'a> {
+    pub account_id: i64,
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl<'a> Requester<'a> {
+    /// The event of this requester doing `kind` at `at`.
+    pub fn event(self, kind: EventKind, at: DateTime<Utc>) -> NewEvent<'a> {
+        NewEvent::by_user(self.account_id, kind, self.address, self.user_agent, at)
+    }
+}
+
 /// Appends an event to the account's history.
 pub async fn record(db: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<(), DbErr> {
     account_event::ActiveModel {

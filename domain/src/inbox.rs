@@ -40,6 +40,22 @@ pub async fn send(
     Ok(())
 }
 
+/// Tells the account its password was changed (whoever changed it).
+pub async fn password_changed(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    send(
+        db,
+        account_id,
+        kinds::PASSWORD_CHANGED,
+        serde_json::json!({ "at": now.to_rfc3339() }),
+        now,
+    )
+    .await
+}
+
 /// The account's newest messages, at most `limit`.
 pub async fn latest(
     db: &impl ConnectionTrait,

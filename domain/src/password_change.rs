@@ -66,11 +66,7 @@ pub async fn change_password(
     if current == new {
         return Err(PasswordChangeError::Invalid(P::Unchanged));
     }
-    let identifiers = [
-        account.identifier.as_str(),
-        account.person_pin.as_str(),
-        account.email.as_deref().unwrap_or_default(),
-    ];
+    let identifiers = crate::accounts::identifiers(&account);
     password::check_new_password(new, &identifiers)
         .map_err(|problem| PasswordChangeError::Invalid(P::NewPassword(problem)))?;
     let hash = hasher.hash(new).await?;
@@ -89,14 +85,7 @@ pub async fn change_password(
         now,
     )
     .await?;
-    inbox::send(
-        &txn,
-        account_id,
-        inbox::kinds::PASSWORD_CHANGED,
-        serde_json::json!({ "at": now.to_rfc3339() }),
-        now,
-    )
-    .await?;
+    inbox::password_changed(&txn, account_id, now).await?;
     txn.commit().await?;
     tracing::info!(account_id, ended, "password changed");
     Ok(ended)

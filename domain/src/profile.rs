@@ -11,7 +11,7 @@ use crate::{
     accounts::find_account,
     entities::account,
     history::{self, EventKind, NewEvent},
-    identity::{Phone, PhoneProblem},
+    identity::PhoneProblem,
     password::{HashError, PasswordHasher},
     validate,
 };
@@ -93,30 +93,22 @@ pub async fn change_contacts(
     let account = find_account(db, account_id)
         .await?
         .ok_or(ContactError::NoAccount)?;
-    let email = change.email.trim().to_lowercase();
-    let phone = change.phone.trim();
-    let mut problems = Vec::new();
-    if email.is_empty() && phone.is_empty() {
-        problems.push(P::ContactMissing);
-    }
-    if !email.is_empty() && !validate::is_email(&email) {
-        problems.push(P::EmailInvalid);
-    }
-    let phone = if phone.is_empty() {
-        None
-    } else {
-        Phone::parse(phone)
-            .map_err(|problem| problems.push(P::Phone(problem)))
-            .ok()
-            .map(|p| p.as_str().to_owned())
-    };
+    let (contacts, contact_problems) = validate::contacts(change.email, change.phone);
+    let mut problems: Vec<ContactProblem> = contact_problems
+        .into_iter()
+        .map(|problem| match problem {
+            validate::ContactProblem::Missing => P::ContactMissing,
+            validate::ContactProblem::EmailInvalid => P::EmailInvalid,
+            validate::ContactProblem::Phone(problem) => P::Phone(problem),
+        })
+        .collect();
+    let validate::Contacts { email, phone } = contacts;
     if !hasher
         .verify(change.current_password, Some(&account.password_hash))
         .await?
     {
         problems.push(P::CurrentPasswordWrong);
     }
-    let email = (!email.is_empty()).then_some(email);
     if problems.is_empty()
         && let Some(email) = &email
         && account.email.as_ref() != Some(email)

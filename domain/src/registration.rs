@@ -14,7 +14,7 @@ use crate::{
     agreement,
     entities::account,
     history,
-    identity::{Inn, InnProblem, Phone, PhoneProblem, Pin, PinProblem},
+    identity::{Inn, InnProblem, PhoneProblem, Pin, PinProblem},
     password::{self, PasswordHasher, PasswordProblem},
     validate,
 };
@@ -190,21 +190,13 @@ fn validate_form(
         &mut problems,
     );
 
-    let email = form.email.trim().to_lowercase();
-    let phone = form.phone.trim();
-    if email.is_empty() && phone.is_empty() {
-        problems.push(P::ContactMissing);
-    }
-    if !email.is_empty() && !validate::is_email(&email) {
-        problems.push(P::EmailInvalid);
-    }
-    let phone = if phone.is_empty() {
-        None
-    } else {
-        Phone::parse(phone)
-            .map_err(|problem| problems.push(P::Phone(problem)))
-            .ok()
-    };
+    let (contacts, contact_problems) = validate::contacts(&form.email, &form.phone);
+    problems.extend(contact_problems.into_iter().map(|problem| match problem {
+        validate::ContactProblem::Missing => P::ContactMissing,
+        validate::ContactProblem::EmailInvalid => P::EmailInvalid,
+        validate::ContactProblem::Phone(problem) => P::Phone(problem),
+    }));
+    let email = contacts.email.clone().unwrap_or_default();
 
     let identifiers = [form.pin.trim(), form.inn.trim(), email.as_str()];
     if let Err(problem) = password::check_new_password(&form.password, &identifiers) {
@@ -228,8 +220,8 @@ fn validate_form(
                 pin: pin.as_str().to_owned(),
                 full_name,
                 organization_name,
-                email: (!email.is_empty()).then_some(email),
-                phone: phone.map(|p| p.as_str().to_owned()),
+                email: contacts.email,
+                phone: contacts.phone,
             })
         }
         _ => Err(problems),

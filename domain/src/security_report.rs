@@ -250,11 +250,7 @@ pub async fn renew_password(
     let account = find_account(db, account_id)
         .await?
         .ok_or(RenewalError::LinkInvalid)?;
-    let identifiers = [
-        account.identifier.as_str(),
-        account.person_pin.as_str(),
-        account.email.as_deref().unwrap_or_default(),
-    ];
+    let identifiers = crate::accounts::identifiers(&account);
     password::check_new_password(new_password, &identifiers).map_err(RenewalError::Invalid)?;
     // The old password (which someone else may know) is not accepted as the new one.
     if hasher
@@ -292,14 +288,7 @@ pub async fn renew_password(
         .with_details(serde_json::json!({ "via": "renewal_link" })),
     )
     .await?;
-    inbox::send(
-        &txn,
-        account_id,
-        inbox::kinds::PASSWORD_CHANGED,
-        serde_json::json!({ "at": now.to_rfc3339() }),
-        now,
-    )
-    .await?;
+    inbox::password_changed(&txn, account_id, now).await?;
     txn.commit().await?;
     tracing::info!(account_id, "password renewed after a report");
     Ok(account_id)

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::{
     entities::{service, service_link},
-    history::{self, EventKind, NewEvent},
+    history::{self, EventKind, Requester},
 };
 
 /// The cabinet: used at every sign-in, never terminated separately.
@@ -126,14 +126,6 @@ pub enum ServiceError {
     Database(#[from] DbErr),
 }
 
-/// Who asks, and from where (for the history).
-#[derive(Clone, Copy, Debug)]
-pub struct Requester<'a> {
-    pub account_id: i64,
-    pub address: &'a str,
-    pub user_agent: &'a str,
-}
-
 /// Stops (`stop == true`) or resumes using the account for `code`, and records it.
 /// Returns whether anything changed.
 pub async fn set_terminated(
@@ -163,15 +155,12 @@ pub async fn set_terminated(
         .await?;
     history::record(
         &txn,
-        NewEvent::by_user(
-            who.account_id,
+        who.event(
             if stop {
                 EventKind::ServiceTerminated
             } else {
                 EventKind::ServiceResumed
             },
-            who.address,
-            who.user_agent,
             now,
         )
         .with_details(serde_json::json!({ "name": code })),

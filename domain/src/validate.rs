@@ -1,4 +1,50 @@
-//! Syntax checks shared by several services (email now; phone and PIN with registration).
+//! Syntax checks shared by several services: email, and a person's contacts (an email, a
+//! phone, or both).
+
+use crate::identity::{Phone, PhoneProblem};
+
+/// What is wrong with the contacts typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactProblem {
+    /// Neither an email nor a phone.
+    Missing,
+    EmailInvalid,
+    Phone(PhoneProblem),
+}
+
+/// Contacts as stored: the email in lower case, the phone as `+996` and nine digits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contacts {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Checks the contacts as typed (at least one of them, each well-formed); returns what could
+/// be read and every problem found.
+pub fn contacts(email: &str, phone: &str) -> (Contacts, Vec<ContactProblem>) {
+    let email = email.trim().to_lowercase();
+    let phone = phone.trim();
+    let mut problems = Vec::new();
+    if email.is_empty() && phone.is_empty() {
+        problems.push(ContactProblem::Missing);
+    }
+    if !email.is_empty() && !is_email(&email) {
+        problems.push(ContactProblem::EmailInvalid);
+    }
+    let phone = if phone.is_empty() {
+        None
+    } else {
+        Phone::parse(phone)
+            .map_err(|problem| problems.push(ContactProblem::Phone(problem)))
+            .ok()
+            .map(|p| p.as_str().to_owned())
+    };
+    let contacts = Contacts {
+        email: (!email.is_empty()).then_some(email),
+        phone,
+    };
+    (contacts, problems)
+}
 
 /// Whether `address` looks like a deliverable email address: one `@`, a non-empty local part
 /// without spaces, and a domain of dot-separated labels made of letters, digits and hyphens

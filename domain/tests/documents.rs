@@ -8,11 +8,9 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
-    documents::{
-        self, DocumentLimits, DocumentStore, DownloadError, Fault, FileType, Owner, UploadError,
-    },
+    documents::{self, DocumentLimits, DocumentStore, DownloadError, Fault, FileType, UploadError},
     entities::{document, incident},
-    history::{self, Group},
+    history::{self, Group, Requester},
     inbox,
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -23,8 +21,8 @@ fn t0() -> DateTime<Utc> {
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
-fn owner(account_id: i64) -> Owner<'static> {
-    Owner {
+fn owner(account_id: i64) -> Requester<'static> {
+    Requester {
         account_id,
         address: "198.51.100.7",
         user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",

@@ -8,8 +8,9 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
-    documents::{self, DocumentLimits, DocumentStore, Owner},
-    export::{self, Requester, read_zip},
+    documents::{self, DocumentLimits, DocumentStore},
+    export::{self, read_zip},
+    history::Requester,
     history::{self, Group},
     inbox,
     sessions::{SessionPolicy, start_session},
@@ -25,7 +26,7 @@ async fn upload(
 ) -> String {
     let mut upload = store.begin().await.unwrap();
     upload.write(PDF).await.unwrap();
-    let owner = Owner {
+    let owner = Requester {
         account_id: account,
         address: "a",
         user_agent: "b",

@@ -6,50 +6,23 @@
 
 mod support;
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
     history::{self, EventKind, Group, NewEvent},
     inbox,
-    password::PasswordHasher,
     password_change::change_password,
-    registration::{RegistrationForm, register},
     sessions::SessionPolicy,
     sign_in::{SignInForm, sign_in},
     throttle::ADDRESS_LIMIT,
 };
+use support::{HASHER, PASSWORD};
 
-static HASHER: LazyLock<PasswordHasher> =
-    LazyLock::new(|| PasswordHasher::with_concurrency(2).unwrap());
-const PASSWORD: &str = "Ысык-Көл жайы 2026";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
 const PHONE: &str = "Mozilla/5.0 (Linux; Android 14) Chrome/140.0 Mobile";
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
-}
-
-async fn registered(db: &DatabaseConnection) -> i64 {
-    let person = RegistrationForm {
-        kind: "individual".into(),
-        pin: "21503199000123".into(),
-        full_name: "Асанов Бакыт".into(),
-        email: "bakyt@mail.kg".into(),
-        password: PASSWORD.into(),
-        accepts_agreement: true,
-        consents_to_personal_data: true,
-        agreement_version_shown: 1,
-        language: "ru".into(),
-        address: "203.0.113.1".into(),
-        user_agent: FIREFOX.into(),
-        ..Default::default()
-    };
-    register(db, &HASHER, &person, t0())
-        .await
-        .unwrap()
-        .account_id
 }
 
 async fn attempt(
@@ -79,7 +52,7 @@ async fn attempt(
 }
 
 async fn sign_ins_and_failures_are_in_the_history(db: &DatabaseConnection) {
-    let account = registered(db).await;
+    let account = support::registered(db, "21503199000123", "bakyt@mail.kg", FIREFOX).await;
     attempt(db, PASSWORD, FIREFOX, t0() + Duration::minutes(1))
         .await
         .unwrap();
@@ -194,7 +167,7 @@ async fn pages_are_newest_first_and_filtered(db: &DatabaseConnection) {
 on_both_databases!(paging, pages_are_newest_first_and_filtered);
 
 async fn security_notices_reach_the_inbox(db: &DatabaseConnection) {
-    let account = registered(db).await;
+    let account = support::registered(db, "21503199000123", "bakyt@mail.kg", FIREFOX).await;
     let first = attempt(db, PASSWORD, FIREFOX, t0() + Duration::minutes(1)).await;
     // The first sign-in and one from a known device are not news.
     attempt(db, PASSWORD, FIREFOX, t0() + Duration::minutes(2)).await;

@@ -5,41 +5,15 @@
 
 mod support;
 
-use std::sync::LazyLock;
-
 use chrono::{TimeZone, Utc};
 use domain::{
     DatabaseConnection,
     accounts::find_account,
     history::{self, Group},
     identity::PhoneProblem,
-    password::PasswordHasher,
     profile::{ContactChange, ContactError, ContactProblem as P, change_contacts},
-    registration::{RegistrationForm, register},
 };
-
-static HASHER: LazyLock<PasswordHasher> =
-    LazyLock::new(|| PasswordHasher::with_concurrency(2).unwrap());
-const PASSWORD: &str = "Ысык-Көл жайы 2026";
-
-async fn registered(db: &DatabaseConnection, pin: &str, email: &str) -> i64 {
-    let person = RegistrationForm {
-        kind: "individual".into(),
-        pin: pin.into(),
-        full_name: "Асанов Бакыт".into(),
-        email: email.into(),
-        password: PASSWORD.into(),
-        accepts_agreement: true,
-        consents_to_personal_data: true,
-        agreement_version_shown: 1,
-        language: "ru".into(),
-        ..Default::default()
-    };
-    register(db, &HASHER, &person, Utc::now())
-        .await
-        .unwrap()
-        .account_id
-}
+use support::{HASHER, PASSWORD};
 
 fn change<'a>(email: &'a str, phone: &'a str, password: &'a str) -> ContactChange<'a> {
     ContactChange {
@@ -73,8 +47,8 @@ async fn problems(
 }
 
 async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnection) {
-    let account = registered(db, "21503199000123", "bakyt@mail.kg").await;
-    registered(db, "11002198012345", "taken@mail.kg").await;
+    let account = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
+    support::registered(db, "11002198012345", "taken@mail.kg", "Firefox").await;
 
     assert_eq!(
         problems(db, account, "new@mail.kg", "", "wrong").await,

@@ -6,50 +6,23 @@
 
 mod support;
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
     entities::incident,
     history::{self, Group},
-    password::PasswordHasher,
-    registration::{RegistrationForm, register},
     security_report::{self, RenewalError, Report, ReportError},
     sessions::{SessionEnd, SessionPolicy, authenticate},
     sign_in::{SignInError, SignInForm, sign_in},
     throttle::ADDRESS_LIMIT,
 };
 use sea_orm::EntityTrait;
+use support::{HASHER, PASSWORD};
 
-static HASHER: LazyLock<PasswordHasher> =
-    LazyLock::new(|| PasswordHasher::with_concurrency(2).unwrap());
-const PASSWORD: &str = "Ысык-Көл жайы 2026";
 const NEW_PASSWORD: &str = "Таластын тоолору 2027";
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
-}
-
-async fn registered(db: &DatabaseConnection, pin: &str, email: &str) -> i64 {
-    let person = RegistrationForm {
-        kind: "individual".into(),
-        pin: pin.into(),
-        full_name: "Асанов Бакыт".into(),
-        email: email.into(),
-        password: PASSWORD.into(),
-        accepts_agreement: true,
-        consents_to_personal_data: true,
-        agreement_version_shown: 1,
-        language: "ru".into(),
-        address: "203.0.113.1".into(),
-        user_agent: "Firefox".into(),
-        ..Default::default()
-    };
-    register(db, &HASHER, &person, t0())
-        .await
-        .unwrap()
-        .account_id
 }
 
 async fn attempt(
@@ -83,8 +56,8 @@ async fn attempt(
 const PIN: &str = "21503199000123";
 
 async fn a_report_ends_everything_and_keeps_the_evidence(db: &DatabaseConnection) {
-    let account = registered(db, PIN, "bakyt@mail.kg").await;
-    let other = registered(db, "11002198012345", "other@mail.kg").await;
+    let account = support::registered(db, PIN, "bakyt@mail.kg", "Firefox").await;
+    let other = support::registered(db, "11002198012345", "other@mail.kg", "Firefox").await;
     // The intruder's sign-in, then the owner's.
     let (_, intruder_token) = attempt(db, PIN, PASSWORD, "Intruder", t0() + Duration::minutes(1))
         .await
@@ -187,7 +160,7 @@ async fn a_report_ends_everything_and_keeps_the_evidence(db: &DatabaseConnection
 on_both_databases!(report, a_report_ends_everything_and_keeps_the_evidence);
 
 async fn the_renewal_link_sets_a_new_password_once(db: &DatabaseConnection) {
-    let account = registered(db, PIN, "bakyt@mail.kg").await;
+    let account = support::registered(db, PIN, "bakyt@mail.kg", "Firefox").await;
     let reported = security_report::report(
         db,
         &Report {

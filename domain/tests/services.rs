@@ -9,8 +9,8 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
-    history::{self, Group},
-    services::{self, Requester, ServiceError, Terminated},
+    history::{self, Group, Requester},
+    services::{self, ServiceError, Terminated},
     sessions::{SessionPolicy, start_session},
 };
 

@@ -9,7 +9,10 @@ use axum::{
     extract::{Multipart, Path, State},
     response::{IntoResponse, Redirect, Response},
 };
-use domain::documents::{self, DownloadError, Owner, UploadError};
+use domain::{
+    documents::{self, DownloadError, UploadError},
+    history::Requester,
+};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use tokio_util::io::ReaderStream;
 
@@ -35,12 +38,15 @@ fn locale_of(headers: &HeaderMap) -> Locale {
         .unwrap_or_default()
 }
 
-fn user_agent(headers: &HeaderMap) -> String {
-    headers
+/// Where the request comes from, for the history: the client's address and user agent.
+fn origin(address: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> (String, String) {
+    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0.0);
+    let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned()
+        .to_owned();
+    (address, user_agent)
 }
 
 fn outcome(outcome: &UploadOutcome) -> Response {
@@ -62,9 +68,8 @@ pub async fn upload(
     let Ok(mut multipart) = multipart else {
         return outcome(&UploadOutcome::Failed);
     };
-    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0.0);
-    let user_agent = user_agent(&headers);
-    let owner = Owner {
+    let (address, user_agent) = origin(address, &headers);
+    let owner = Requester {
         account_id: session.account_id,
         address: &address,
         user_agent: &user_agent,
@@ -90,7 +95,7 @@ pub async fn upload(
 async fn store_field(
     state: &AppState,
     mut field: axum::extract::multipart::Field<'_>,
-    owner: Owner<'_>,
+    owner: Requester<'_>,
     name: &str,
 ) -> Response {
     let store = &state.context.documents;
@@ -174,9 +179,8 @@ pub async fn download(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0.0);
-    let user_agent = user_agent(&headers);
-    let owner = Owner {
+    let (address, user_agent) = origin(address, &headers);
+    let owner = Requester {
         account_id: session.account_id,
         address: &address,
         user_agent: &user_agent,
@@ -257,12 +261,11 @@ pub async fn export(
     let Some(Extension(session)) = session else {
         return Redirect::to(&app::pages::guard::login_url("/cabinet/export")).into_response();
     };
-    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0.0);
-    let user_agent = user_agent(&headers);
+    let (address, user_agent) = origin(address, &headers);
     let made = domain::export::export(
         &state.context.db,
         &state.context.documents,
-        domain::export::Requester {
+        domain::history::Requester {
             account_id: session.account_id,
             address: &address,
             user_agent: &user_agent,

@@ -28,6 +28,11 @@ fn store() -> (tempfile::TempDir, DocumentStore) {
     (dir, store)
 }
 
+/// The page at `uri` (with `&lang=en`) as `session` sees it.
+async fn page_text(app: &axum::Router, session: &str, uri: &str) -> String {
+    body_text(send(app, with_cookie(get(&format!("{uri}&lang=en")), session)).await).await
+}
+
 async fn upload(app: &axum::Router, session: &str, name: &str, content: &[u8]) -> String {
     let response = send(
         app,
@@ -62,14 +67,7 @@ async fn a_document_is_uploaded_listed_downloaded_and_deleted_without_javascript
         location,
         format!("/cabinet/documents?uploaded={}", stored.id)
     );
-    let body = body_text(
-        send(
-            &app,
-            with_cookie(get(&format!("{location}&lang=en")), &session),
-        )
-        .await,
-    )
-    .await;
+    let body = page_text(&app, &session, &location).await;
     assert!(body.contains("Document uploaded"));
     assert!(body.contains("Паспорт 2026.pdf"));
     assert!(body.contains(&stored.sha256));
@@ -287,14 +285,7 @@ async fn a_damaged_file_is_not_served_and_the_operator_gets_an_incident() {
         location,
         format!("/cabinet/documents?integrity={reference}")
     );
-    let body = body_text(
-        send(
-            &app,
-            with_cookie(get(&format!("{location}&lang=en")), &session),
-        )
-        .await,
-    )
-    .await;
+    let body = page_text(&app, &session, &location).await;
     assert!(body.contains("The file is damaged"));
     assert!(body.contains(&reference));
 }

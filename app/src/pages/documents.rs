@@ -147,7 +147,7 @@ pub async fn delete_document(id: i64) -> Result<(), AppError> {
     let context = server::server_context()?;
     let address = server::client_address();
     let user_agent = server::user_agent();
-    let owner = domain::documents::Owner {
+    let owner = domain::history::Requester {
         account_id: session.account_id,
         address: &address,
         user_agent: &user_agent,

@@ -80,7 +80,10 @@ pub async fn load_services() -> Result<Vec<ServiceItem>, AppError> {
 /// Stops (`stop` = "1") or resumes using the account for a service.
 #[server(endpoint = "cabinet/services/set")]
 pub async fn set_service(code: String, stop: Option<String>) -> Result<(), AppError> {
-    use domain::services::{Requester, ServiceError, set_terminated};
+    use domain::{
+        history::Requester,
+        services::{ServiceError, set_terminated},
+    };
 
     use crate::server;
 

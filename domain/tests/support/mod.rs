@@ -104,3 +104,35 @@ pub async fn account_id(db: &DatabaseConnection, pin: &str) -> i64 {
     .expect("an account can be created")
     .last_insert_id
 }
+
+/// One Argon2 hasher for a test binary's registrations and sign-ins.
+pub static HASHER: std::sync::LazyLock<domain::password::PasswordHasher> =
+    std::sync::LazyLock::new(|| {
+        domain::password::PasswordHasher::with_concurrency(2).expect("the hasher starts")
+    });
+
+/// The password of [`registered`] accounts.
+pub const PASSWORD: &str = "Ысык-Көл жайы 2026";
+
+/// Registers an individual through the real service (agreement version 1, in Russian) from
+/// `203.0.113.1` with the user agent `agent`; returns the account id.
+pub async fn registered(db: &DatabaseConnection, pin: &str, email: &str, agent: &str) -> i64 {
+    let person = domain::registration::RegistrationForm {
+        kind: "individual".into(),
+        pin: pin.into(),
+        full_name: "Асанов Бакыт".into(),
+        email: email.into(),
+        password: PASSWORD.into(),
+        accepts_agreement: true,
+        consents_to_personal_data: true,
+        agreement_version_shown: 1,
+        language: "ru".into(),
+        address: "203.0.113.1".into(),
+        user_agent: agent.into(),
+        ..Default::default()
+    };
+    domain::registration::register(db, &HASHER, &person, chrono::Utc::now())
+        .await
+        .expect("the registration succeeds")
+        .account_id
+}
