@@ -341,7 +341,9 @@ fn Outcome() -> impl IntoView {
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let list = Resource::new_blocking(|| (), |_| load_documents());
+    // Loaded again whenever the address (the outcome shown) changes.
+    let location = leptos_router::hooks::use_location();
+    let list = Resource::new_blocking(move || location.search.get(), |_| load_documents());
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {

@@ -158,9 +158,11 @@ pub fn ProfilePage() -> impl IntoView {
     let changed = move || query.with(|q| q.get("changed").is_some());
     let submit = ServerAction::<ChangeContacts>::new();
     let errors = FormErrors::of(submit.value());
-    let profile = Resource::new_blocking(|| (), |_| load_profile());
+    // Loaded again after each change (with JavaScript the page stays mounted).
+    let profile = Resource::new_blocking(move || submit.version().get(), |_| load_profile());
     view! {
-        <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+        // A Transition, not a Suspense: the form stays mounted while the data reloads.
+        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 signed_in_or_login(profile.await, move |(profile, draft)| {
                     let draft = draft.unwrap_or_else(|| ContactsDraft {
@@ -202,6 +204,6 @@ pub fn ProfilePage() -> impl IntoView {
                     .into_any()
                 })
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -148,9 +148,8 @@ pub async fn use_service(code: String) -> Result<ServiceItem, AppError> {
 }
 
 #[component]
-fn ServiceCard(service: ServiceItem) -> impl IntoView {
+fn ServiceCard(service: ServiceItem, set: ServerAction<SetService>) -> impl IntoView {
     let i18n = use_i18n();
-    let set = ServerAction::<SetService>::new();
     let named = service.clone();
     let stopped = service.stopped.is_some();
     let code = service.code.clone();
@@ -204,9 +203,13 @@ fn ServiceCard(service: ServiceItem) -> impl IntoView {
 pub fn ServicesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let services = Resource::new_blocking(|| (), |_| load_services());
+    // One action for every card, so that the list loads again after each stop or resume
+    // (with JavaScript the page stays mounted).
+    let set = ServerAction::<SetService>::new();
+    let services = Resource::new_blocking(move || set.version().get(), |_| load_services());
     view! {
-        <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+        // A Transition, not a Suspense: the forms stay mounted while the list reloads.
+        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 signed_in_or_login(services.await, move |services| {
                     let named = services.clone();
@@ -225,7 +228,7 @@ pub fn ServicesPage() -> impl IntoView {
                             <h1 class="heading-l">{t!(i18n, services.title)}</h1>
                             <p class="lead">{t!(i18n, services.lead)}</p>
                             <ul class="records">
-                                {services.into_iter().map(|service| view! { <ServiceCard service /> }).collect_view()}
+                                {services.into_iter().map(|service| view! { <ServiceCard service set /> }).collect_view()}
                             </ul>
                             <p><a href="/cabinet/delete">{t!(i18n, services.leave_entirely)}</a></p>
                         </CabinetLayout>
@@ -233,7 +236,7 @@ pub fn ServicesPage() -> impl IntoView {
                     .into_any()
                 })
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
