@@ -341,9 +341,9 @@ fn Outcome() -> impl IntoView {
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
     let i18n = use_i18n();
-    // Loaded again whenever the address (the outcome shown) changes.
-    let location = leptos_router::hooks::use_location();
-    let list = Resource::new_blocking(move || location.search.get(), |_| load_documents());
+    // Every change comes back to this page as a new page load (the upload) or from another
+    // route (the deletion's confirmation), so the list loads once per visit.
+    let list = Resource::new_blocking(|| (), |_| load_documents());
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
