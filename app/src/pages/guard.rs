@@ -38,9 +38,13 @@ pub fn redirect_to_login(next: &str) {
 pub fn redirect_to(url: &str) {
     #[cfg(feature = "ssr")]
     {
-        leptos_axum::redirect(url);
-        // `redirect` sets the Location; a page render must also say it is a redirect.
+        // Set here rather than through `leptos_axum::redirect`, which needs the request's
+        // parts in context as well and, once in a rare while under load, found none: the
+        // answer was then a 303 without a Location.
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(location) = http::HeaderValue::from_str(url) {
+                response.insert_header(http::header::LOCATION, location);
+            }
             response.set_status(http::StatusCode::SEE_OTHER);
         }
     }
