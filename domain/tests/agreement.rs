@@ -175,7 +175,7 @@ async fn a_published_version_is_stored_hashed_announced_and_in_force_from_its_da
     for account in [first, second] {
         let messages = inbox::latest(db, account, 10).await.unwrap();
         assert_eq!(messages.len(), 1);
-        assert_eq!(messages[0].kind, agreement::PUBLISHED_MESSAGE);
+        assert_eq!(messages[0].kind, domain::inbox::kinds::AGREEMENT_PUBLISHED);
         assert!(messages[0].params.contains("\"version\":2"));
         let announced = agreement::announcements(db, account, 10).await.unwrap();
         assert_eq!(

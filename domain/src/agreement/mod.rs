@@ -28,9 +28,6 @@ pub const LANGUAGES: [&str; 3] = ["ky", "ru", "en"];
 /// The operator's dates are Bishkek dates (UTC+6 all year).
 const BISHKEK_SECONDS_EAST: i32 = 6 * 3600;
 
-/// The inbox message kind that announces a new version.
-pub const PUBLISHED_MESSAGE: &str = "agreement_published";
-
 /// What an acceptance record says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordKind {
@@ -231,7 +228,7 @@ pub async fn announcements(
     Ok(crate::inbox::latest(db, account_id, limit)
         .await?
         .iter()
-        .filter(|m| m.kind == PUBLISHED_MESSAGE)
+        .filter(|m| m.kind == crate::inbox::kinds::AGREEMENT_PUBLISHED)
         .filter_map(|m| serde_json::from_str(&m.params).ok())
         .collect())
 }
@@ -336,7 +333,7 @@ pub async fn publish(
         .select_from(
             Query::select()
                 .column(account::Column::Id)
-                .expr(Expr::val(PUBLISHED_MESSAGE))
+                .expr(Expr::val(crate::inbox::kinds::AGREEMENT_PUBLISHED))
                 .expr(Expr::val(params))
                 .expr(Expr::val(now))
                 .from(account::Entity)
