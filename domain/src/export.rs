@@ -169,6 +169,12 @@ pub async fn export(
     })
 }
 
+/// The account whose export archive a temporary file named `name` is.
+pub fn account_of_archive(name: &str) -> Option<i64> {
+    let rest = name.strip_prefix("export-")?.strip_suffix(".zip")?;
+    rest.split_once('-')?.0.parse().ok()
+}
+
 /// `documents/<id>-<name>`, with only characters every unzip tool accepts.
 fn archive_name(id: i64, name: &str) -> String {
     let safe: String = name

@@ -54,10 +54,12 @@ pub enum EventKind {
     ServiceTerminated,
     ServiceResumed,
     DataExported,
+    /// Written pseudonymized: the account is gone when it is read.
+    AccountDeleted,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -81,6 +83,7 @@ impl EventKind {
         Self::ServiceTerminated,
         Self::ServiceResumed,
         Self::DataExported,
+        Self::AccountDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +111,7 @@ impl EventKind {
             Self::ServiceTerminated => "service_terminated",
             Self::ServiceResumed => "service_resumed",
             Self::DataExported => "data_exported",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 
@@ -127,7 +131,8 @@ impl EventKind {
             | Self::ContactChanged
             | Self::TwoFactorOn
             | Self::TwoFactorOff
-            | Self::UnauthorizedAccessReported => Group::Security,
+            | Self::UnauthorizedAccessReported
+            | Self::AccountDeleted => Group::Security,
             Self::AgreementAccepted
             | Self::AgreementDeclined
             | Self::ServiceTerminated
@@ -150,7 +155,10 @@ impl EventKind {
         !matches!(self.group(), Group::Operator)
             && !matches!(
                 self,
-                Self::Registered | Self::DocumentIntegrityFailed | Self::UnauthorizedAccessReported
+                Self::Registered
+                    | Self::DocumentIntegrityFailed
+                    | Self::UnauthorizedAccessReported
+                    | Self::AccountDeleted
             )
     }
 }
@@ -264,6 +272,7 @@ pub async fn record(db: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<()
         address: Set(event.address.chars().take(64).collect()),
         user_agent: Set(event.user_agent.chars().take(512).collect()),
         created_at: Set(event.at),
+        pseudonym: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -8,9 +8,11 @@
 pub mod accounts;
 pub mod agreement;
 pub mod database;
+pub mod deletion;
 pub mod documents;
 pub mod entities;
 pub mod export;
+pub mod fault;
 pub mod feedback;
 pub mod form_draft;
 pub mod history;

@@ -486,6 +486,41 @@ pub struct ChallengeAnswer {
     pub user_agent: String,
 }
 
+/// Whether `typed` is the account's current TOTP code (not used before) or one of its unused
+/// recovery codes; a right code is spent (its step recorded, or the recovery code marked).
+pub async fn spend_code(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    if let Some(digits) = as_totp(typed) {
+        let secret = second_factor::Entity::find_by_id(account_id)
+            .one(db)
+            .await?
+            .filter(|row| row.confirmed_at.is_some());
+        let Some(step) =
+            secret.and_then(|row| matching_step(&row.secret, &digits, now, row.last_used_step))
+        else {
+            return Ok(false);
+        };
+        second_factor::Entity::update_many()
+            .col_expr(second_factor::Column::LastUsedStep, Expr::value(step))
+            .filter(second_factor::Column::AccountId.eq(account_id))
+            .exec(db)
+            .await?;
+        return Ok(true);
+    }
+    let spent = recovery_code::Entity::update_many()
+        .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .filter(recovery_code::Column::CodeHash.eq(recovery_hash(typed)))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(spent.rows_affected == 1)
+}
+
 /// Checks the code against the challenge's account and, when right, starts the session
 /// (and closes the challenge). A recovery code is spent by its use.
 pub async fn answer_challenge(
@@ -519,37 +554,7 @@ pub async fn answer_challenge(
         .map_err(ChallengeError::Throttled)?;
 
     let txn = db.begin().await?;
-    let accepted = match as_totp(&answer.code) {
-        Some(digits) => {
-            let secret = second_factor::Entity::find_by_id(challenge.account_id)
-                .one(&txn)
-                .await?
-                .filter(|row| row.confirmed_at.is_some());
-            match secret
-                .and_then(|row| matching_step(&row.secret, &digits, now, row.last_used_step))
-            {
-                Some(step) => {
-                    second_factor::Entity::update_many()
-                        .col_expr(second_factor::Column::LastUsedStep, Expr::value(step))
-                        .filter(second_factor::Column::AccountId.eq(challenge.account_id))
-                        .exec(&txn)
-                        .await?;
-                    true
-                }
-                None => false,
-            }
-        }
-        None => {
-            let spent = recovery_code::Entity::update_many()
-                .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
-                .filter(recovery_code::Column::AccountId.eq(challenge.account_id))
-                .filter(recovery_code::Column::CodeHash.eq(recovery_hash(&answer.code)))
-                .filter(recovery_code::Column::UsedAt.is_null())
-                .exec(&txn)
-                .await?;
-            spent.rows_affected == 1
-        }
-    };
+    let accepted = spend_code(&txn, challenge.account_id, &answer.code, now).await?;
     throttle::record_attempt(
         &txn,
         AttemptKind::SignIn,

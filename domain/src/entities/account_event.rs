@@ -8,6 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The account; 0 once the account is deleted (ids start at 1), see `pseudonym`.
     pub account_id: i64,
     /// `user`, `operator` or `system`.
     pub actor: String,
@@ -22,6 +23,8 @@ pub struct Model {
     pub address: String,
     pub user_agent: String,
     pub created_at: DateTimeUtc,
+    /// Set when the account was deleted: the pseudonym its retained events carry instead.
+    pub pseudonym: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

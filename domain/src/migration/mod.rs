@@ -10,6 +10,7 @@ mod m20261125_000004_sign_in_attempt;
 mod m20261125_000005_second_factor;
 mod m20261126_000006_agreement;
 mod m20261126_000007_cabinet;
+mod m20261126_000008_deletion;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_second_factor::Migration),
             Box::new(m20261126_000006_agreement::Migration),
             Box::new(m20261126_000007_cabinet::Migration),
+            Box::new(m20261126_000008_deletion::Migration),
         ]
     }
 }
