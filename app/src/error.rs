@@ -65,6 +65,8 @@ pub enum MessageKey {
     RenewalLinkInvalid,
     DescriptionTooLong,
     ServiceStopped,
+    DeletionPasswordMissing,
+    DeletionNotConfirmed,
 }
 
 /// The sentence for `key` in `locale`.
@@ -128,6 +130,8 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::RenewalLinkInvalid => td_string!(locale, errors.renewal_link_invalid),
         MessageKey::DescriptionTooLong => td_string!(locale, errors.description_too_long),
         MessageKey::ServiceStopped => td_string!(locale, errors.service_stopped),
+        MessageKey::DeletionPasswordMissing => td_string!(locale, errors.deletion_password_missing),
+        MessageKey::DeletionNotConfirmed => td_string!(locale, errors.deletion_not_confirmed),
     }
 }
 

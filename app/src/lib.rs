@@ -42,6 +42,7 @@ use crate::{
         agreement_update::AgreementUpdatePage,
         cabinet::CabinetPage,
         consents::ConsentsPage,
+        delete_account::{ConfirmDeletionPage, DeleteAccountPage, DeletionReceiptPage},
         dev_components::ComponentGallery,
         documents::{DocumentDeletePage, DocumentsPage},
         export::ExportPage,
@@ -138,6 +139,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cabinet/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/services") view=ServicesPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet/export") view=ExportPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/delete") view=DeleteAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/delete/confirm") view=ConfirmDeletionPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/deleted") view=DeletionReceiptPage ssr=SsrMode::Async />
                     <Route path=path!("/services/:code") view=ServiceUsePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/documents/:id/delete")

@@ -30,6 +30,10 @@ pub struct ServerContext {
     pub https: bool,
     /// Where uploaded documents live, and their limits.
     pub documents: domain::documents::DocumentStore,
+    /// How long a deleted account's pseudonymized records are kept.
+    pub retention: domain::deletion::RetentionPolicy,
+    /// The legal basis for keeping them, as configured; empty for the portal's wording.
+    pub retention_legal_basis: String,
 }
 
 /// The valid session of the current request, put there by the server's session layer.

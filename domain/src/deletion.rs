@@ -231,7 +231,7 @@ pub async fn delete_own_account(
     if !problems.is_empty() {
         return Err(DeletionError::Invalid(problems));
     }
-    Ok(erase(db, store, account.id, Initiator::User, retention, now).await?)
+    erase(db, store, account.id, Initiator::User, retention, now).await
 }
 
 /// Deletes the account `account_id`: the database part in one transaction, then its files.

@@ -329,7 +329,11 @@ async fn nothing_personal_remains_anywhere(db: &DatabaseConnection) {
             "{marker} is still in the file store"
         );
     }
-    for marker in staying.markers().into_iter().filter(|m| *m != staying.email) {
+    for marker in staying
+        .markers()
+        .into_iter()
+        .filter(|m| *m != staying.email)
+    {
         assert!(
             database.contains(&marker) || files.contains(&marker),
             "the other account's {marker} is untouched"

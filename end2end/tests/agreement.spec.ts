@@ -119,15 +119,17 @@ test("a new version holds users until they accept it, or decline", async ({ brow
   await expect(accepting.getByTestId("agreement-version")).toHaveText("2");
   await expect(accepting.locator("article.agreement")).toHaveAttribute("lang", lang);
 
-  // The second user declines: recorded, signed out, told what now.
+  // The second user declines: recorded, and led to the deletion page, which deletes
+  // nothing by itself; the rest of the cabinet still waits for an answer.
   await signInIn(declining, testInfo, lang, decliningPin);
   await expect(declining).toHaveURL(/\/cabinet\/agreement-update/);
   await declining.getByRole("button", { name: t(lang, "agreement_update.decline_delete") }).click();
-  await expect(declining).toHaveURL(/\/agreement\/declined\?then=delete$/);
-  await expect(declining.getByTestId("declined-explanation")).toHaveText(t(lang, "agreement.declined_body"));
-  await expect(declining.getByTestId("declined-next")).toHaveText(t(lang, "agreement.declined_delete"));
+  await expect(declining).toHaveURL(/\/cabinet\/delete\?declined=1$/);
+  await expect(declining.getByTestId("deletion-declined")).toHaveText(t(lang, "deletion.declined"));
   await open(declining, "/cabinet", testInfo);
-  await expect(declining).toHaveURL(/\/login\?next=\/cabinet$/);
+  await expect(declining).toHaveURL(/\/cabinet\/agreement-update/);
+  await declining.getByRole("button", { name: t(lang, "cabinet.exit") }).click();
+  await expect(declining).toHaveURL(/\/login\?exited=1$/);
 
   // Not deleted silently: signing in again asks again.
   await signInIn(declining, testInfo, lang, decliningPin);

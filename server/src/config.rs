@@ -154,6 +154,22 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub document_retention_days: u32,
 
+    /// How long the pseudonymized records of a deleted account (acceptance records, history
+    /// events, the receipt) are kept, in years after the deletion.
+    #[arg(long, env = "PORTAL_DELETED_RECORDS_RETENTION_YEARS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub deleted_records_retention_years: u32,
+
+    /// The legal basis for keeping them, shown as written on the deletion page and receipt
+    /// (empty: the portal's own wording, in the reader's language).
+    #[arg(
+        long,
+        env = "PORTAL_RETENTION_LEGAL_BASIS",
+        default_value = "",
+        global = true
+    )]
+    pub retention_legal_basis: String,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,
@@ -197,6 +213,15 @@ impl Config {
                 retention: chrono::Duration::days(i64::from(self.document_retention_days)),
             },
         )
+    }
+
+    /// How long a deleted account's pseudonymized records are kept.
+    pub fn retention_policy(&self) -> domain::deletion::RetentionPolicy {
+        domain::deletion::RetentionPolicy {
+            retained_for: chrono::Duration::days(
+                365 * i64::from(self.deleted_records_retention_years),
+            ),
+        }
     }
 
     /// The database URL in force: the configured one, else SQLite in the data directory.

@@ -312,6 +312,50 @@ pub async fn export(
     response
 }
 
+/// `GET /account/deleted/receipt.txt`: the deletion receipt this browser may still see, as a
+/// text file in the reader's language (see `app::pages::delete_account`).
+pub async fn deletion_receipt(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    use app::pages::delete_account::{RECEIPT_COOKIE, ReceiptView, receipt_text};
+
+    let locale = locale_of(&headers);
+    let token = app::server::cookie_value(&headers, RECEIPT_COOKIE).unwrap_or_default();
+    let receipt =
+        domain::deletion::receipt_by_token(&state.context.db, token, chrono::Utc::now()).await;
+    let receipt = match receipt {
+        Ok(Some(receipt)) => receipt,
+        Ok(None) => return Redirect::to("/account/deleted").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read a deletion receipt");
+            return short_page(
+                locale,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                app::error::message(locale, app::error::MessageKey::Internal),
+                "/account/deleted",
+                app::error::go_back_label(locale),
+            )
+            .into_response();
+        }
+    };
+    let view = ReceiptView::of(&receipt, &state.context.retention_legal_basis);
+    let mut response = receipt_text(locale, &view).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Ok(value) =
+        HeaderValue::from_str(&content_disposition(&format!("{}.txt", receipt.reference)))
+    {
+        response_headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response_headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::content_disposition;

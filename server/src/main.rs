@@ -65,6 +65,14 @@ async fn serve(config: Config) -> Result<(), String> {
         .find(|code| *code == config.default_language)
         .unwrap_or("ky");
     let documents = config.document_store();
+    documents
+        .prepare()
+        .await
+        .map_err(|e| format!("cannot prepare the document store: {e}"))?;
+    // A deletion that committed before the process stopped still has files to remove.
+    domain::deletion::finish_file_removals(&db, &documents)
+        .await
+        .map_err(|e| format!("cannot finish the removals of deleted accounts' files: {e}"))?;
     // Files left by uploads that never committed (a crash) go; those younger than an hour
     // may be another server's upload in progress.
     let swept = domain::documents::sweep(
@@ -87,6 +95,8 @@ async fn serve(config: Config) -> Result<(), String> {
             https: config.https,
             attempts_per_address_per_minute: config.attempts_per_address,
             documents,
+            retention: config.retention_policy(),
+            retention_legal_basis: config.retention_legal_basis.trim().to_owned(),
         },
         default_language,
         trusted_proxies: config.trusted_proxies.clone(),

@@ -64,7 +64,11 @@ pub fn router(state: AppState) -> Router {
         .route("/cabinet/documents/upload", post(documents::upload))
         .layer(DefaultBodyLimit::max(upload_limit))
         .route("/cabinet/documents/{id}/download", get(documents::download))
-        .route("/cabinet/export/download", get(documents::export));
+        .route("/cabinet/export/download", get(documents::export))
+        .route(
+            "/account/deleted/receipt.txt",
+            get(documents::deletion_receipt),
+        );
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

@@ -25,9 +25,12 @@ enum Access {
     OwnId,
 }
 
-const SERVER_FUNCTIONS: [(&str, Access); 47] = [
+const SERVER_FUNCTIONS: [(&str, Access); 50] = [
     // Exit always works: signed out, it only forgets the cookie.
     ("account/exit", Access::Public),
+    // The receipt cookie (random, HttpOnly, 24 hours) is the credential; a deleted account
+    // has no session. Tested in the deletion tests.
+    ("account/deleted/receipt", Access::Public),
     ("account/login-notice", Access::Public),
     ("account/register", Access::Public),
     ("account/register-draft", Access::Public),
@@ -43,6 +46,8 @@ const SERVER_FUNCTIONS: [(&str, Access); 47] = [
     ("agreement/update", Access::Own),
     ("agreement/versions", Access::Public),
     ("cabinet/consents", Access::Own),
+    ("cabinet/delete", Access::Own),
+    ("cabinet/delete/overview", Access::Own),
     ("cabinet/documents", Access::Own),
     ("cabinet/documents/delete", Access::OwnId),
     ("cabinet/documents/one", Access::OwnId),
@@ -81,7 +86,7 @@ const SERVER_FUNCTIONS: [(&str, Access); 47] = [
 
 /// Pages whose address carries a parameter (as axum writes them), and the server's own
 /// file routes.
-const ROUTES: [(&str, Access); 7] = [
+const ROUTES: [(&str, Access); 8] = [
     ("/feedback/sent/{reference}", Access::Public),
     ("/agreement/versions/{version}", Access::Public),
     ("/cabinet/inbox/{id}", Access::OwnId),
@@ -89,6 +94,8 @@ const ROUTES: [(&str, Access); 7] = [
     ("/services/{code}", Access::Own),
     ("/cabinet/documents/{id}/download", Access::OwnId),
     ("/cabinet/export/download", Access::Own),
+    // The receipt cookie is the credential, as for its server function.
+    ("/account/deleted/receipt.txt", Access::Public),
 ];
 
 #[test]

@@ -223,7 +223,7 @@ async fn from_the_effective_date_everything_but_the_agreement_waits_for_an_answe
 }
 
 #[tokio::test]
-async fn a_user_who_declines_is_recorded_signed_out_and_can_come_back() {
+async fn declining_to_delete_leads_to_the_deletion_page_and_deletes_nothing_by_itself() {
     let db = database().await;
     let app = portal(&db, false);
     let session = register(&app).await;
@@ -238,16 +238,19 @@ async fn a_user_who_declines_is_recorded_signed_out_and_can_come_back() {
     assert!(declined.status().is_redirection());
     assert_eq!(
         header_of(&declined, header::LOCATION),
-        "/agreement/declined?then=delete"
+        "/cabinet/delete?declined=1"
     );
-    assert!(session_cookie(&declined).unwrap().1.contains("Max-Age=0"));
+    assert!(session_cookie(&declined).is_none(), "still signed in");
+    // The deletion page is open, nothing is deleted, and the rest waits for an answer.
+    let (status, _, deletion) = page(&app, "/cabinet/delete?declined=1", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(deletion.contains("data-testid=\"deletion-declined\""));
     let (status, location, _) = page(&app, "/cabinet", Some(&session)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.starts_with("/login"), "{location}");
-    let (status, _, explanation) =
-        page(&app, "/agreement/declined?then=delete&lang=en", None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(explanation.contains("Your account and your data are kept"));
+    assert!(
+        location.starts_with("/cabinet/agreement-update"),
+        "{location}"
+    );
 
     let account = domain::accounts::find_account(&db, 1)
         .await

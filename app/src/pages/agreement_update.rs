@@ -173,10 +173,9 @@ pub fn decline_wording(locale: Locale, then: &str) -> &'static str {
     }
 }
 
-/// Records the decline of the version shown. "Decline and export" goes on to the export
-/// page, still signed in; "decline and delete" ends this session and explains what now
-/// (deletion arrives with its own feature; the account stays until then, and its owner
-/// can sign in again to accept).
+/// Records the decline of the version shown, then leads, still signed in, to the export or
+/// to the deletion of the account (both open while the new version waits; the rest of the
+/// cabinet stays closed, and Exit is on every page). Declining deletes nothing by itself.
 #[server(endpoint = "agreement/decline")]
 pub async fn decline_agreement(
     version: Option<String>,
@@ -194,29 +193,10 @@ pub async fn decline_agreement(
         decline_wording(locale, &then).to_owned()
     })?;
     let context = server::server_context()?;
-    let now = chrono::Utc::now();
-    domain::agreement::decline(&context.db, &answer, now)
+    domain::agreement::decline(&context.db, &answer, chrono::Utc::now())
         .await
         .map_err(answer_error)?;
-    // Declining to export keeps the session for the export page (open while the new
-    // version waits); Exit is on that page.
-    if then == "export" {
-        leptos_axum::redirect("/cabinet/export?declined=1");
-        return Ok(());
-    }
-    if let Some(session) = server::current_session() {
-        domain::sessions::revoke_session(
-            &context.db,
-            session.account_id,
-            session.session_id,
-            "agreement_declined",
-            now,
-        )
-        .await
-        .map_err(server::internal)?;
-    }
-    server::clear_session_cookie(&context);
-    leptos_axum::redirect(&format!("/agreement/declined?then={then}"));
+    leptos_axum::redirect(&format!("/cabinet/{then}?declined=1"));
     Ok(())
 }
 

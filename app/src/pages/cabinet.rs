@@ -305,6 +305,10 @@ fn Dashboard(overview: CabinetOverview) -> impl IntoView {
                 <h2 class="heading-s"><a href="/cabinet/consents">{t!(i18n, cabinet.consents_link)}</a></h2>
                 <p><a href="/agreement">{t!(i18n, cabinet.agreement_link)}</a></p>
             </li>
+            <li class="dashboard__card">
+                <h2 class="heading-s"><a href="/cabinet/delete" data-testid="dashboard-delete">{t!(i18n, deletion.title)}</a></h2>
+                <p>{t!(i18n, deletion.dashboard_hint)}</p>
+            </li>
         </ul>
     }
 }

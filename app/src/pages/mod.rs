@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod agreement_update;
 pub mod cabinet;
 pub mod consents;
+pub mod delete_account;
 pub mod dev_components;
 pub mod documents;
 pub mod export;

@@ -43,6 +43,8 @@ pub fn portal_with_documents(
             https,
             attempts_per_address_per_minute: domain::throttle::ADDRESS_LIMIT,
             documents,
+            retention: domain::deletion::RetentionPolicy::default(),
+            retention_legal_basis: String::new(),
         },
         default_language: "ky",
         trusted_proxies: Vec::new(),
