@@ -21,7 +21,7 @@ use chrono::{DateTime, Datelike, Duration, SubsecRound, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -248,7 +248,10 @@ pub async fn erase(
     let now = now.trunc_subsecs(6);
     let txn = db.begin().await?;
     fault::point("deletion:begin");
+    // Locked first (on PostgreSQL; SQLite has one writer at a time anyway): an upload in
+    // flight locks the same row, so it lands before this deletion or is refused after it.
     let account = account::Entity::find_by_id(account_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(DeletionError::NoAccount)?;

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
-    entities::document,
+    entities::{account, document},
     history::{self, EventKind, NewEvent, Requester},
     inbox,
     incidents::{self, IncidentKind},
@@ -140,6 +140,9 @@ pub enum UploadError {
     QuotaExceeded { limit: u64 },
     #[error("the file is not a PDF, JPEG, PNG, DOCX, XLSX or ODT document")]
     UnsupportedType,
+    /// The account was deleted while the file was on its way.
+    #[error("the account no longer exists")]
+    NoAccount,
     #[error("injected fault")]
     Injected,
     #[error(transparent)]
@@ -309,6 +312,14 @@ async fn finish(
     let size = upload.size;
 
     let txn = db.begin().await?;
+    // The account row, locked (on PostgreSQL) for this transaction: a deletion locks it
+    // first too, so an upload commits either before a deletion (which then erases it) or
+    // after it (and is refused), never into a deleted account.
+    account::Entity::find_by_id(owner.account_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(UploadError::NoAccount)?;
     let used = used_bytes(&txn, owner.account_id).await?;
     if used + size > store.limits.max_account_bytes {
         return Err(UploadError::QuotaExceeded {

@@ -83,20 +83,29 @@ async fn whole_database(db: &DatabaseConnection) -> String {
 /// Every file name and file content under `root`, lowercased.
 fn whole_file_store(root: &std::path::Path) -> String {
     let mut dump = String::new();
+    for path in walkdir(root) {
+        dump.push_str(&path.to_string_lossy());
+        dump.push('\n');
+        dump.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+    }
+    dump.to_lowercase()
+}
+
+/// Every file (not directory) under `root`.
+fn walkdir(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            dump.push_str(&path.to_string_lossy());
-            dump.push('\n');
             if path.is_dir() {
                 pending.push(path);
             } else {
-                dump.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+                files.push(path);
             }
         }
     }
-    dump.to_lowercase()
+    files
 }
 
 /// A person with a marker in everything they can type or send.
@@ -689,4 +698,42 @@ async fn queued_removals_finish_at_start_up(db: &DatabaseConnection) {
 on_both_databases!(
     removals_a_crash_left_queued_finish_at_start_up,
     queued_removals_finish_at_start_up
+);
+
+async fn an_upload_finishing_after_the_deletion_is_refused(db: &DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DocumentStore::new(dir.path(), DocumentLimits::default());
+    let id = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
+    let mut upload = store.begin().await.unwrap();
+    upload.write(b"%PDF-1.7\n%%EOF\n").await.unwrap();
+    deletion::erase(
+        db,
+        &store,
+        id,
+        Initiator::User,
+        &RetentionPolicy::default(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let owner = Requester {
+        account_id: id,
+        address: "a",
+        user_agent: "b",
+    };
+    let late = documents::store(db, &store, upload, owner, "late.pdf", Utc::now()).await;
+    assert!(
+        matches!(late, Err(documents::UploadError::NoAccount)),
+        "{late:?}"
+    );
+    assert_eq!(documents::list(db, id).await.unwrap().len(), 0);
+    let files = walkdir(dir.path());
+    assert!(
+        files.is_empty(),
+        "the upload's file went with it: {files:?}"
+    );
+}
+on_both_databases!(
+    an_upload_in_flight_never_lands_in_a_deleted_account,
+    an_upload_finishing_after_the_deletion_is_refused
 );

@@ -146,7 +146,10 @@ fn refusal(error: &UploadError) -> UploadOutcome {
         UploadError::TooLarge { .. } => UploadOutcome::TooLarge,
         UploadError::QuotaExceeded { .. } => UploadOutcome::Quota,
         UploadError::UnsupportedType => UploadOutcome::UnsupportedType,
-        UploadError::Injected | UploadError::Io(_) | UploadError::Database(_) => {
+        UploadError::NoAccount
+        | UploadError::Injected
+        | UploadError::Io(_)
+        | UploadError::Database(_) => {
             tracing::error!(%error, "upload failed");
             UploadOutcome::Failed
         }
