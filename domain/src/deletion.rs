@@ -229,6 +229,12 @@ pub async fn delete_own_account(
         }
     }
     if !problems.is_empty() {
+        // In the order of the form.
+        problems.sort_by_key(|problem| {
+            ["password", "code", "confirm"]
+                .iter()
+                .position(|f| *f == problem.field())
+        });
         return Err(DeletionError::Invalid(problems));
     }
     erase(db, store, account.id, Initiator::User, retention, now).await

@@ -506,14 +506,15 @@ async fn the_owner_must_confirm(db: &DatabaseConnection) {
                 db,
                 &HASHER,
                 &store,
-                &attempt("wrong password", "", true),
+                &attempt("wrong password", "", false),
                 &policy,
                 1000,
                 now
             )
             .await
         ),
-        vec![P::PasswordWrong]
+        vec![P::PasswordWrong, P::NotConfirmed],
+        "in the order of the form"
     );
     assert_eq!(
         refused(
