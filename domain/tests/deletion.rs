@@ -470,6 +470,16 @@ on_both_databases!(
     the_pin_registers_again_and_sees_nothing_old
 );
 
+/// The owner's deletion with `confirmation`, now, from an address without a limit.
+async fn try_delete(
+    db: &DatabaseConnection,
+    store: &DocumentStore,
+    confirmation: &Confirmation<'_>,
+) -> Result<deletion::Deleted, DeletionError> {
+    let policy = RetentionPolicy::default();
+    deletion::delete_own_account(db, &HASHER, store, confirmation, &policy, 1000, Utc::now()).await
+}
+
 async fn the_owner_must_confirm(db: &DatabaseConnection) {
     let dir = tempfile::tempdir().unwrap();
     let store = DocumentStore::new(dir.path(), DocumentLimits::default());
@@ -482,53 +492,19 @@ async fn the_owner_must_confirm(db: &DatabaseConnection) {
         Err(DeletionError::Invalid(problems)) => problems,
         other => panic!("expected a refusal, got {other:?}"),
     };
-    let policy = RetentionPolicy::default();
     let now = Utc::now();
     use DeletionProblem as P;
     assert_eq!(
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt("", "", false),
-                &policy,
-                1000,
-                now
-            )
-            .await
-        ),
+        refused(try_delete(db, &store, &attempt("", "", false)).await),
         vec![P::PasswordMissing, P::NotConfirmed]
     );
     assert_eq!(
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt("wrong password", "", false),
-                &policy,
-                1000,
-                now
-            )
-            .await
-        ),
+        refused(try_delete(db, &store, &attempt("wrong password", "", false)).await),
         vec![P::PasswordWrong, P::NotConfirmed],
         "in the order of the form"
     );
     assert_eq!(
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt(PASSWORD, "", false),
-                &policy,
-                1000,
-                now
-            )
-            .await
-        ),
+        refused(try_delete(db, &store, &attempt(PASSWORD, "", false)).await),
         vec![P::NotConfirmed]
     );
     assert!(
@@ -546,60 +522,18 @@ async fn the_owner_must_confirm(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!(
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt(PASSWORD, "", true),
-                &policy,
-                1000,
-                now
-            )
-            .await
-        ),
+        refused(try_delete(db, &store, &attempt(PASSWORD, "", true)).await),
         vec![P::CodeMissing]
     );
     assert_eq!(
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt(PASSWORD, "000000", true),
-                &policy,
-                1000,
-                now
-            )
-            .await
-        ),
+        refused(try_delete(db, &store, &attempt(PASSWORD, "000000", true)).await),
         vec![P::CodeWrong]
     );
     // Wrong answers count like failed sign-ins: two so far, three more and it must wait.
     for _ in 0..3 {
-        refused(
-            deletion::delete_own_account(
-                db,
-                &HASHER,
-                &store,
-                &attempt("wrong password", "", true),
-                &policy,
-                1000,
-                now,
-            )
-            .await,
-        );
+        refused(try_delete(db, &store, &attempt("wrong password", "", true)).await);
     }
-    let throttled = deletion::delete_own_account(
-        db,
-        &HASHER,
-        &store,
-        &attempt(PASSWORD, "000000", true),
-        &policy,
-        1000,
-        now,
-    )
-    .await;
+    let throttled = try_delete(db, &store, &attempt(PASSWORD, "000000", true)).await;
     assert!(
         matches!(throttled, Err(DeletionError::Throttled(_))),
         "{throttled:?}"

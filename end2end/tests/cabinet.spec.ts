@@ -4,7 +4,7 @@
 // and watch the first lose its session, and export everything as a ZIP and open it.
 import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
-import { javaScriptOn, Language, newContext, open, PASSWORD, register, signIn, t } from "./support";
+import { javaScriptOn, Language, projectLanguage, newContext, open, PASSWORD, register, signIn, t } from "./support";
 
 const LANGUAGE_OF: Record<string, Language> = {
   "desktop-js": "ky",
@@ -14,7 +14,7 @@ const LANGUAGE_OF: Record<string, Language> = {
 };
 
 function langOf(testInfo: TestInfo): Language {
-  return LANGUAGE_OF[testInfo.project.name] ?? "en";
+  return projectLanguage(testInfo, LANGUAGE_OF);
 }
 
 const PDF = Buffer.from("%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");

@@ -5,7 +5,7 @@
 // again as a new, empty account.
 import { expect, Page, test, TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
-import { expectNoViolations, javaScriptOn, Language, newContext, open, PASSWORD, register, signIn, t } from "./support";
+import { expectNoViolations, javaScriptOn, Language, projectLanguage, newContext, open, PASSWORD, register, signIn, t } from "./support";
 
 const LANGUAGE_OF: Record<string, Language> = {
   "desktop-js": "ru",
@@ -15,7 +15,7 @@ const LANGUAGE_OF: Record<string, Language> = {
 };
 
 function langOf(testInfo: TestInfo): Language {
-  return LANGUAGE_OF[testInfo.project.name] ?? "en";
+  return projectLanguage(testInfo, LANGUAGE_OF);
 }
 
 const PDF = Buffer.from("%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");

@@ -28,6 +28,12 @@ export function t(lang: Language, key: string): string {
   return node;
 }
 
+/** The language a spec runs in for this project (each spec spreads the three languages
+ * over the four projects its own way). */
+export function projectLanguage(testInfo: TestInfo, byProject: Record<string, Language>): Language {
+  return byProject[testInfo.project.name] ?? "en";
+}
+
 export function javaScriptOn(testInfo: TestInfo): boolean {
   return testInfo.project.use.javaScriptEnabled !== false;
 }
