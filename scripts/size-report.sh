@@ -7,16 +7,17 @@ cd "$(dirname "$0")/.."
 pkg=${1:-target/site/pkg}
 
 # Budgets in bytes, brotli-compressed (what the server sends to current browsers). The wasm
-# budget grew from 300 to 400 KiB when registration, sign-in and the cabinet pages arrived
-# (385 KiB then), to 440 KiB with two-step verification, the sign-in code page and the idle
-# warning (427 KiB then), to 580 KiB with the agreement's seven pages (562 KiB then), and to
-# 740 KiB with the cabinet's twelve pages (725 KiB then): every hydrated page adds its views
-# to the one wasm file, about 15 KiB a page. This is too much for a phone's first load, and
-# the planned split by route (Leptos `#[lazy_route]` with `cargo leptos build --split`) was
-# not done before the cabinet as intended: it is the next piece of work, before account
-# deletion adds pages, and this budget must then come down to what the first page needs.
+# budget grew from 300 to 740 KiB as pages arrived (every hydrated page adds its views to the
+# one wasm file, about 15 KiB a page); account deletion's three pages took it to 768 KiB.
+# Then the build erased component types (`always-erase-components` in Cargo.toml: views
+# become `AnyView` instead of one deeply nested type per page, so far less generic code is
+# monomorphized): 477 KiB with every page, and the budget came down to 520 KiB. Splitting the
+# wasm by route (Leptos `#[lazy_route]` with `cargo leptos build --split`) was also tried: the
+# first load fell to 200-490 KiB by page, in 12 to 187 files, but 7 of 104 end-to-end tests
+# then received pages without their response headers (CSP, redirects); it waits until that
+# is understood (see the README's status).
 declare -A budget=(
-  [wasm]=$((740 * 1024))
+  [wasm]=$((520 * 1024))
   [js]=$((20 * 1024))
   [css]=$((10 * 1024))
 )
