@@ -36,9 +36,7 @@ use leptos_router::{
 use crate::{
     i18n::I18nContextProvider,
     pages::{
-        agreement::{
-            AgreementDeclinedPage, AgreementDiffPage, AgreementPage, AgreementVersionsPage,
-        },
+        agreement::{AgreementDiffPage, AgreementPage, AgreementVersionsPage},
         agreement_update::AgreementUpdatePage,
         cabinet::CabinetPage,
         consents::ConsentsPage,
@@ -125,7 +123,6 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/agreement/diff") view=AgreementDiffPage ssr=SsrMode::Async />
-                    <Route path=path!("/agreement/declined") view=AgreementDeclinedPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/agreement-update")
                         view=AgreementUpdatePage

@@ -1,7 +1,6 @@
 //! The user agreement's public pages (no sign-in needed): `/agreement` (the version in
 //! force, printable), `/agreement/versions` (the history), `/agreement/versions/N`,
-//! `/agreement/diff?from=A&to=B` (clause by clause), and `/agreement/declined` (where a
-//! user lands after declining a new version).
+//! and `/agreement/diff?from=A&to=B` (clause by clause).
 //!
 //! A text can be read in another language than the page's with `?text=ky|ru|en`: the
 //! consents page links to exactly the text a user accepted.
@@ -592,28 +591,6 @@ pub fn AgreementDiffPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </PageLayout>
-    }
-}
-
-/// `/agreement/declined`: after declining a new version, signed out.
-#[component]
-pub fn AgreementDeclinedPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let query = use_query_map();
-    let then = move || query.with(|q| q.get("then")).unwrap_or_default();
-    view! {
-        <PageLayout title=text(|l| td_string!(l, agreement.declined_title))>
-            <div class="narrow">
-                <h1 class="heading-l">{t!(i18n, agreement.declined_title)}</h1>
-                <p data-testid="declined-explanation">{t!(i18n, agreement.declined_body)}</p>
-                {move || match then().as_str() {
-                    "delete" => Some(view! { <p data-testid="declined-next">{t!(i18n, agreement.declined_delete)}</p> }.into_any()),
-                    _ => None,
-                }}
-                <p>{t!(i18n, agreement.declined_return)}</p>
-                <p><a href="/login" class="button">{t!(i18n, agreement.declined_sign_in)}</a></p>
-            </div>
         </PageLayout>
     }
 }
