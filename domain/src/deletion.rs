@@ -18,7 +18,6 @@
 //! (plus files the next start-up removes).
 
 use chrono::{DateTime, Datelike, Duration, SubsecRound, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
@@ -37,6 +36,7 @@ use crate::{
     history::{Actor, EventKind},
     password::{HashError, PasswordHasher},
     throttle::{self, AttemptKind, Throttled},
+    tokens,
 };
 
 /// How long the user can open their receipt without a session.
@@ -157,16 +157,6 @@ pub struct Deleted {
 pub fn pseudonym_of(subject: &str) -> String {
     let digest = Sha256::digest(format!("portal deletion pseudonym\0{subject}").as_bytes());
     format!("p-{}", &hex::encode(digest)[..32])
-}
-
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buffer);
-    hex::encode(buffer)
 }
 
 /// Checks the owner's confirmation (throttled like sign-in, a wrong password or code counts
@@ -383,7 +373,11 @@ pub async fn erase(
         Initiator::User => (Actor::User, None),
         Initiator::Operator { reason } => (Actor::Operator, Some(reason.to_owned())),
     };
-    let reference = format!("DEL-{}-{}", now.year(), random_hex(5).to_uppercase());
+    let reference = format!(
+        "DEL-{}-{}",
+        now.year(),
+        tokens::random_hex(5).to_uppercase()
+    );
     account_event::ActiveModel {
         account_id: Set(0),
         actor: Set(actor.as_str().to_owned()),
@@ -398,7 +392,7 @@ pub async fn erase(
     }
     .insert(&txn)
     .await?;
-    let token = (initiator == Initiator::User).then(|| random_hex(32));
+    let token = (initiator == Initiator::User).then(tokens::new_token);
     let receipt = Receipt {
         reference,
         pseudonym,
@@ -418,7 +412,7 @@ pub async fn erase(
         retain_until: Set(receipt.retain_until),
         erased: Set(serde_json::to_string(&receipt.erased).unwrap_or_default()),
         kept: Set(serde_json::to_string(&receipt.kept).unwrap_or_default()),
-        token_hash: Set(token.as_deref().map(hash_token)),
+        token_hash: Set(token.as_deref().map(tokens::hash)),
         viewable_until: Set(token.as_ref().map(|_| now + RECEIPT_VIEWABLE)),
         ..Default::default()
     }
@@ -523,7 +517,7 @@ pub async fn receipt_by_token(
         return Ok(None);
     }
     Ok(deletion_receipt::Entity::find()
-        .filter(deletion_receipt::Column::TokenHash.eq(hash_token(token)))
+        .filter(deletion_receipt::Column::TokenHash.eq(tokens::hash(token)))
         .filter(deletion_receipt::Column::ViewableUntil.gt(now))
         .one(db)
         .await?

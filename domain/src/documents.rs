@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -204,7 +203,7 @@ impl DocumentStore {
     /// Starts an upload: a new temporary file.
     pub async fn begin(&self) -> Result<Upload, UploadError> {
         self.prepare().await?;
-        let path = self.temp_dir().join(random_name());
+        let path = self.temp_dir().join(crate::tokens::random_hex(16));
         let file = tokio::fs::File::create(&path).await?;
         Ok(Upload {
             file: Some(file),
@@ -214,12 +213,6 @@ impl DocumentStore {
             limit: self.limits.max_file_bytes,
         })
     }
-}
-
-fn random_name() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// An upload in progress: bytes go to a temporary file while their hash is computed.
@@ -326,7 +319,7 @@ async fn finish(
             limit: store.limits.max_account_bytes,
         });
     }
-    let stored_name = random_name();
+    let stored_name = crate::tokens::random_hex(16);
     let final_path = store.path_of(&stored_name);
     tokio::fs::rename(&upload.path, &final_path).await?;
     upload.path.clone_from(&final_path);

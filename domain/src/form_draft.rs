@@ -6,21 +6,15 @@
 //! Callers must never put passwords in a draft.
 
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter,
 };
-use sha2::{Digest, Sha256};
 
 use crate::entities::form_draft;
 
 /// How long a draft waits for the page that shows it again.
 pub const DRAFT_LIFETIME: Duration = Duration::minutes(10);
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// Stores `payload` for the form named `form` and returns the token for the cookie.
 /// Expired drafts of everyone are removed on the way.
@@ -34,11 +28,9 @@ pub async fn save_draft(
         .filter(form_draft::Column::ExpiresAt.lt(now))
         .exec(db)
         .await?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = crate::tokens::new_token();
     form_draft::ActiveModel {
-        token_hash: Set(token_hash(&token)),
+        token_hash: Set(crate::tokens::hash(&token)),
         form: Set(form.to_owned()),
         payload: Set(payload.to_string()),
         expires_at: Set(now + DRAFT_LIFETIME),
@@ -56,7 +48,7 @@ pub async fn take_draft(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<serde_json::Value>, DbErr> {
-    let hash = token_hash(token);
+    let hash = crate::tokens::hash(token);
     let Some(draft) = form_draft::Entity::find_by_id(hash.clone()).one(db).await? else {
         return Ok(None);
     };

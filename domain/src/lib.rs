@@ -30,6 +30,7 @@ pub mod services;
 pub mod sessions;
 pub mod sign_in;
 pub mod throttle;
+pub mod tokens;
 pub mod validate;
 
 pub use sea_orm::{DatabaseConnection, DbErr};

@@ -4,7 +4,6 @@
 //! evidence in the same transaction that creates the account.
 
 use chrono::{DateTime, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, SqlErr, TransactionTrait,
@@ -228,12 +227,6 @@ fn validate_form(
     }
 }
 
-fn random_subject() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 /// Creates the account and records the acceptance and the consent, or changes nothing.
 #[tracing::instrument(skip_all, fields(kind = %form.kind))]
 pub async fn register(
@@ -282,7 +275,7 @@ pub async fn register(
 
     // Hash outside the transaction: it takes tens of milliseconds on purpose.
     let password_hash = hasher.hash(&form.password).await?;
-    let subject = random_subject();
+    let subject = crate::tokens::random_hex(16);
     let txn = db.begin().await?;
     let inserted = account::ActiveModel {
         subject: Set(subject.clone()),

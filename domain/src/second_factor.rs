@@ -225,10 +225,6 @@ fn new_recovery_code() -> String {
     code
 }
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// The `otpauth://` address of a secret, labelled with the issuer and `label`.
 pub fn otpauth_uri(secret: &str, label: &str) -> String {
     let encode = |text: &str| -> String {
@@ -445,11 +441,9 @@ pub async fn open_challenge(
         .filter(sign_in_challenge::Column::ExpiresAt.lt(now))
         .exec(db)
         .await?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = crate::tokens::new_token();
     sign_in_challenge::ActiveModel {
-        token_hash: Set(token_hash(&token)),
+        token_hash: Set(crate::tokens::hash(&token)),
         account_id: Set(account_id),
         identifier_hash: Set(identifier_key.to_owned()),
         created_at: Set(now),
@@ -469,7 +463,7 @@ pub async fn challenge_is_open(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     Ok(sign_in_challenge::Entity::find()
-        .filter(sign_in_challenge::Column::TokenHash.eq(token_hash(token)))
+        .filter(sign_in_challenge::Column::TokenHash.eq(crate::tokens::hash(token)))
         .filter(sign_in_challenge::Column::ExpiresAt.gt(now))
         .one(db)
         .await?
@@ -531,7 +525,7 @@ pub async fn answer_challenge(
     address_limit: u64,
 ) -> Result<SignedIn, ChallengeError> {
     let Some(challenge) = sign_in_challenge::Entity::find()
-        .filter(sign_in_challenge::Column::TokenHash.eq(token_hash(&answer.token)))
+        .filter(sign_in_challenge::Column::TokenHash.eq(crate::tokens::hash(&answer.token)))
         .one(db)
         .await?
     else {

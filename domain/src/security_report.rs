@@ -8,12 +8,10 @@
 //! knows the old password could otherwise be first to "renew" it.
 
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 
 use crate::{
     accounts::find_account,
@@ -33,10 +31,6 @@ pub const MAX_DESCRIPTION: usize = 2000;
 
 /// At most this many events are offered for flagging.
 pub const MAX_LISTED: u64 = 200;
-
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// The events the user is asked about: everything from the last sign-in before the
 /// current session's own (or from `from_event`, the one they came from, if earlier),
@@ -151,12 +145,10 @@ pub async fn report(
         .filter(password_renewal::Column::AccountId.eq(report.account_id))
         .exec(&txn)
         .await?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let renewal_token = hex::encode(bytes);
+    let renewal_token = crate::tokens::new_token();
     password_renewal::ActiveModel {
         account_id: Set(report.account_id),
-        token_hash: Set(hash_token(&renewal_token)),
+        token_hash: Set(crate::tokens::hash(&renewal_token)),
         created_at: Set(now),
         expires_at: Set(now + RENEWAL_LIFETIME),
         used_at: Set(None),
@@ -210,7 +202,7 @@ pub async fn renewal_account(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
     Ok(password_renewal::Entity::find()
-        .filter(password_renewal::Column::TokenHash.eq(hash_token(token)))
+        .filter(password_renewal::Column::TokenHash.eq(crate::tokens::hash(token)))
         .filter(password_renewal::Column::UsedAt.is_null())
         .filter(password_renewal::Column::ExpiresAt.gt(now))
         .one(db)
@@ -263,7 +255,7 @@ pub async fn renew_password(
     let txn = db.begin().await?;
     let used = password_renewal::Entity::update_many()
         .col_expr(password_renewal::Column::UsedAt, Expr::value(now))
-        .filter(password_renewal::Column::TokenHash.eq(hash_token(token)))
+        .filter(password_renewal::Column::TokenHash.eq(crate::tokens::hash(token)))
         .filter(password_renewal::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;

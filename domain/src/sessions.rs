@@ -3,12 +3,10 @@
 //! per account. Every query that lists or revokes is scoped by the account.
 
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 
 use crate::{
     entities::session,
@@ -77,10 +75,6 @@ pub struct NewSession {
     pub token: String,
 }
 
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Starts a session with a fresh token (a new token at every sign-in: no fixation).
 pub async fn start_session(
     db: &impl ConnectionTrait,
@@ -110,11 +104,9 @@ pub async fn start_session(
         )
         .await?;
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = crate::tokens::new_token();
     let row = session::ActiveModel {
-        token_hash: Set(hash_token(&token)),
+        token_hash: Set(crate::tokens::hash(&token)),
         account_id: Set(account_id),
         created_at: Set(now),
         last_seen_at: Set(now),
@@ -173,7 +165,7 @@ pub async fn check_session(
     activity: Activity,
 ) -> Result<Result<ActiveSession, SessionEnd>, DbErr> {
     let Some(row) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .filter(session::Column::TokenHash.eq(crate::tokens::hash(token)))
         .one(db)
         .await?
     else {

@@ -314,17 +314,9 @@ async fn nothing_personal_remains_anywhere(db: &DatabaseConnection) {
         .unwrap()
         .subject;
 
-    let deleted = deletion::delete_own_account(
-        db,
-        &HASHER,
-        &store,
-        &confirmation(id, PASSWORD, &recovery[0]),
-        &RetentionPolicy::default(),
-        1000,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let deleted = try_delete(db, &store, &confirmation(id, PASSWORD, &recovery[0]))
+        .await
+        .unwrap();
 
     let database = whole_database(db).await;
     let files = whole_file_store(dir.path());
@@ -409,17 +401,9 @@ async fn the_pin_registers_again_and_sees_nothing_old(db: &DatabaseConnection) {
     let store = DocumentStore::new(dir.path(), DocumentLimits::default());
     let person = Person::new();
     let (id, recovery) = lived_in(db, &store, &person).await;
-    deletion::delete_own_account(
-        db,
-        &HASHER,
-        &store,
-        &confirmation(id, PASSWORD, &recovery[1]),
-        &RetentionPolicy::default(),
-        1000,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    try_delete(db, &store, &confirmation(id, PASSWORD, &recovery[1]))
+        .await
+        .unwrap();
 
     let old = sign_in(
         db,

@@ -316,7 +316,7 @@ pub fn DeleteAccountPage() -> impl IntoView {
                                 " "{t!(i18n, deletion.basis_label)}" "
                                 {move || basis(i18n.get_locale(), &legal_basis)}
                             </p>
-                            <p class="warning-text"><strong>{t!(i18n, deletion.irreversible)}</strong></p>
+                            <p><strong>{t!(i18n, deletion.irreversible)}</strong></p>
                             <h2 class="heading-m">{t!(i18n, deletion.alternatives_heading)}</h2>
                             <ul class="list">
                                 <li><a href="/cabinet/export" data-testid="deletion-export">{t!(i18n, deletion.export_first)}</a></li>
