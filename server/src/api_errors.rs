@@ -136,6 +136,17 @@ pub fn short_page(
     (status, Html(page))
 }
 
+/// The short page for a failure on our side, linking back to `back`.
+pub fn internal_error_page(locale: Locale, back: &str) -> (StatusCode, Html<String>) {
+    short_page(
+        locale,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        message(locale, MessageKey::Internal),
+        back,
+        app::error::go_back_label(locale),
+    )
+}
+
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -22,7 +22,10 @@ use app::{
     server::{ClientAddress, CurrentSession},
 };
 
-use crate::{api_errors::short_page, router::AppState};
+use crate::{
+    api_errors::{internal_error_page, short_page},
+    router::AppState,
+};
 
 /// The form field that carries the file.
 pub const FILE_FIELD: &str = "document";
@@ -276,16 +279,7 @@ pub async fn export(
         chrono::Utc::now(),
     )
     .await;
-    let failed = || {
-        short_page(
-            locale,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            app::error::message(locale, app::error::MessageKey::Internal),
-            "/cabinet/export",
-            app::error::go_back_label(locale),
-        )
-        .into_response()
-    };
+    let failed = || internal_error_page(locale, "/cabinet/export").into_response();
     let made = match made {
         Ok(made) => made,
         Err(error) => {
@@ -329,14 +323,7 @@ pub async fn deletion_receipt(State(state): State<AppState>, headers: HeaderMap)
         Ok(None) => return Redirect::to("/account/deleted").into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot read a deletion receipt");
-            return short_page(
-                locale,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                app::error::message(locale, app::error::MessageKey::Internal),
-                "/account/deleted",
-                app::error::go_back_label(locale),
-            )
-            .into_response();
+            return internal_error_page(locale, "/account/deleted").into_response();
         }
     };
     let view = ReceiptView::of(&receipt, &state.context.retention_legal_basis);
