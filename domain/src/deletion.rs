@@ -77,7 +77,8 @@ pub struct Confirmation<'a> {
     pub address: &'a str,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Declared in the order of the form's fields, which is the order they are reported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DeletionProblem {
     PasswordMissing,
     PasswordWrong,
@@ -200,7 +201,10 @@ pub async fn delete_own_account(
         if !matches {
             problems.push(P::PasswordWrong);
         } else if code_due
+            && confirmation.confirmed
             && !confirmation.code.trim().is_empty()
+            // Checked (and so spent) only when the deletion can go ahead: a recovery code
+            // must not be used up by a form sent without its final tick.
             && !crate::second_factor::spend_code(db, account.id, confirmation.code, now).await?
         {
             problems.push(P::CodeWrong);
@@ -219,19 +223,14 @@ pub async fn delete_own_account(
         }
     }
     if !problems.is_empty() {
-        // In the order of the form.
-        problems.sort_by_key(|problem| {
-            ["password", "code", "confirm"]
-                .iter()
-                .position(|f| *f == problem.field())
-        });
+        problems.sort();
         return Err(DeletionError::Invalid(problems));
     }
     erase(db, store, account.id, Initiator::User, retention, now).await
 }
 
-/// Deletes the account `account_id`: the database part in one transaction, then its files.
-/// `Ok(None)` when there is no such account. The operator's deletion calls this directly.
+/// Deletes the account `account_id`: the database part in one transaction, then its files
+/// (`NoAccount` if there is none). The operator's deletion calls this directly.
 pub async fn erase(
     db: &DatabaseConnection,
     store: &DocumentStore,

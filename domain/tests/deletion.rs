@@ -656,3 +656,38 @@ on_both_databases!(
     an_upload_in_flight_never_lands_in_a_deleted_account,
     an_upload_finishing_after_the_deletion_is_refused
 );
+
+async fn a_form_without_its_final_tick_spends_no_code(db: &DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DocumentStore::new(dir.path(), DocumentLimits::default());
+    let id = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
+    let now = Utc::now();
+    let enrolment = second_factor::start_enrolment(db, id, now).await.unwrap();
+    let code = second_factor::current_code(&enrolment.secret, now).unwrap();
+    let recovery = second_factor::confirm_enrolment(db, id, &code, now)
+        .await
+        .unwrap();
+    let unticked = Confirmation {
+        confirmed: false,
+        ..confirmation(id, PASSWORD, &recovery[0])
+    };
+    assert!(matches!(
+        try_delete(db, &store, &unticked).await,
+        Err(DeletionError::Invalid(problems)) if problems == vec![DeletionProblem::NotConfirmed]
+    ));
+    // The same recovery code still works once the box is ticked.
+    try_delete(db, &store, &confirmation(id, PASSWORD, &recovery[0]))
+        .await
+        .unwrap();
+    assert!(
+        account::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+on_both_databases!(
+    a_recovery_code_is_not_used_up_by_an_unticked_form,
+    a_form_without_its_final_tick_spends_no_code
+);
