@@ -9,6 +9,7 @@ pub mod config;
 pub mod documents;
 pub mod health;
 pub mod language;
+pub mod owner_scope;
 pub mod perimeter;
 pub mod router;
 pub mod session;

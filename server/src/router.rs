@@ -23,7 +23,10 @@ use tracing::Level;
 
 use app::{App, server::ServerContext, shell};
 
-use crate::{api_errors, client_address, documents, health, language, perimeter, session};
+use crate::{
+    api_errors, client_address, documents, health, language, owner_scope::OwnerScopeLayer,
+    perimeter, session,
+};
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
 /// feedback message of 5,000 four-byte characters, percent-encoded, stays well below it.
@@ -81,7 +84,21 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Static files are served without any reactive owner (a file never reads or writes
+        // a render's response options); whatever is not a file, whatever the method, gets
+        // the app's translated 404 page.
+        .fallback_service(
+            leptos_axum::site_pkg_dir_service(&state.leptos_options)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(leptos_axum::ErrorHandler::new_with_context(
+                    {
+                        let context = state.context.clone();
+                        move || provide_context(context.clone())
+                    },
+                    shell,
+                    state.leptos_options.clone(),
+                )),
+        )
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY));
     let site = pages
         .merge(files)
@@ -145,5 +162,8 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: every poll of every request runs under that request's own reactive
+        // owner, never one another render left on the thread.
+        .layer(OwnerScopeLayer)
         .with_state(state)
 }

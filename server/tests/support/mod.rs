@@ -33,8 +33,33 @@ pub fn portal_with_documents(
     https: bool,
     documents: domain::documents::DocumentStore,
 ) -> Router {
+    portal_from(
+        db,
+        dev_mode,
+        https,
+        documents,
+        LeptosOptions::builder().output_name("portal").build(),
+    )
+}
+
+/// A portal serving its static files from `site_root` (with a `pkg/` inside).
+pub fn portal_with_site_root(db: &DatabaseConnection, site_root: &std::path::Path) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(site_root.to_str().unwrap())
+        .build();
+    portal_from(db, false, false, document_store(), options)
+}
+
+fn portal_from(
+    db: &DatabaseConnection,
+    dev_mode: bool,
+    https: bool,
+    documents: domain::documents::DocumentStore,
+    leptos_options: LeptosOptions,
+) -> Router {
     router(AppState {
-        leptos_options: LeptosOptions::builder().output_name("portal").build(),
+        leptos_options,
         context: app::server::ServerContext {
             db: db.clone(),
             dev_mode,
