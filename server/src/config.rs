@@ -170,6 +170,16 @@ pub struct Config {
     )]
     pub retention_legal_basis: String,
 
+    /// Seconds a client may take to send a request's headers before the connection closes.
+    #[arg(long, env = "PORTAL_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout_seconds: u64,
+
+    /// The longest silence, in seconds, while a request body arrives before the request fails.
+    #[arg(long, env = "PORTAL_BODY_READ_TIMEOUT_SECONDS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub body_read_timeout_seconds: u64,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,
@@ -187,6 +197,14 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// How long clients may take to send headers and bodies.
+    pub fn timeouts(&self) -> crate::listener::Timeouts {
+        crate::listener::Timeouts {
+            header_read: std::time::Duration::from_secs(self.header_read_timeout_seconds),
+            body_read: std::time::Duration::from_secs(self.body_read_timeout_seconds),
+        }
+    }
+
     /// How sessions live, from the idle settings.
     pub fn session_policy(&self) -> domain::sessions::SessionPolicy {
         let idle_timeout = match self.idle_timeout_seconds {

@@ -7,7 +7,7 @@ use clap::Parser;
 use leptos::config::LeptosOptions;
 use server::{
     AppState, Cli, Command, Config, agreement_cli, config::AgreementCommand, config::PublishArgs,
-    language, router, telemetry,
+    language, listener, router, telemetry,
 };
 use tokio::net::TcpListener;
 
@@ -100,14 +100,14 @@ async fn serve(config: Config) -> Result<(), String> {
         },
         default_language,
         trusted_proxies: config.trusted_proxies.clone(),
+        timeouts: config.timeouts(),
     };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(address = %config.listen, dev = config.dev, "serving the portal on http://{}", config.listen);
-    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+    let timeouts = state.timeouts;
+    listener::serve(listener, router(state), timeouts, shutdown_signal())
         .await
         .map_err(|e| format!("the server stopped: {e}"))
 }

@@ -17,6 +17,7 @@ use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
+    timeout::RequestBodyTimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -24,7 +25,7 @@ use tracing::Level;
 use app::{App, server::ServerContext, shell};
 
 use crate::{
-    api_errors, client_address, documents, health, language, owner_scope::OwnerScopeLayer,
+    api_errors, client_address, documents, health, language, owner_scope::OwnerScopeLayer, panics,
     perimeter, session,
 };
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub default_language: &'static str,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long clients may take to send headers and bodies.
+    pub timeouts: crate::listener::Timeouts,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -52,11 +55,11 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The whole portal as one axum router.
 pub fn router(state: AppState) -> Router {
+    crate::panics::install_reactive_task_spawner();
     let routes = generate_route_list(App);
     let context = state.context.clone();
     let options = state.leptos_options.clone();
 
-    let request_id = HeaderName::from_static("x-request-id");
     // leptos_routes also mounts every server function under /api/.
     // Uploads get their own body limit (the file limit and the form around it); every other
     // route keeps the small one.
@@ -116,11 +119,20 @@ pub fn router(state: AppState) -> Router {
             client_address::resolve_client_address,
         ));
 
-    Router::new()
+    let portal = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(site)
+        .merge(site);
+    with_middleware(portal, state)
+}
+
+/// The middleware every request meets, around `routes` (the portal's, or a test's).
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    routes
         .layer(CompressionLayer::new().br(true).gzip(true))
+        // A body that stops arriving fails its request instead of holding it open.
+        .layer(RequestBodyTimeoutLayer::new(state.timeouts.body_read))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             perimeter::strict_transport_security,
@@ -143,6 +155,8 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        // Inside the request's span: a panic is logged with the request id, answered 500.
+        .layer(panics::catch_panic_layer())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<Body>| {
@@ -161,7 +175,12 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        // Whatever id a client sends is dropped: only the server's own reach the logs.
+        .layer(middleware::map_request(move |mut request: Request| {
+            request.headers_mut().remove(&request_id);
+            async move { request }
+        }))
         // Outermost: every poll of every request runs under that request's own reactive
         // owner, never one another render left on the thread.
         .layer(OwnerScopeLayer)

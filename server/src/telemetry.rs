@@ -22,4 +22,5 @@ pub fn init(format: LogFormat) {
             .with_current_span(true)
             .init(),
     }
+    crate::panics::install_panic_hook();
 }

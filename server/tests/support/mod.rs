@@ -58,7 +58,28 @@ fn portal_from(
     documents: domain::documents::DocumentStore,
     leptos_options: LeptosOptions,
 ) -> Router {
-    router(AppState {
+    router(state_from(db, dev_mode, https, documents, leptos_options))
+}
+
+/// What the portal's handlers reach, with the normal settings.
+pub fn state(db: &DatabaseConnection) -> AppState {
+    state_from(
+        db,
+        false,
+        false,
+        document_store(),
+        LeptosOptions::builder().output_name("portal").build(),
+    )
+}
+
+fn state_from(
+    db: &DatabaseConnection,
+    dev_mode: bool,
+    https: bool,
+    documents: domain::documents::DocumentStore,
+    leptos_options: LeptosOptions,
+) -> AppState {
+    AppState {
         leptos_options,
         context: app::server::ServerContext {
             db: db.clone(),
@@ -73,7 +94,8 @@ fn portal_from(
         },
         default_language: "ky",
         trusted_proxies: Vec::new(),
-    })
+        timeouts: server::listener::Timeouts::default(),
+    }
 }
 
 /// A document store in a fresh temporary directory that lives as long as the test process
