@@ -39,14 +39,11 @@ fi
 echo "none of sea-orm, sqlx, tokio, argon2, domain"
 
 step "Unit, service and HTTP tests (SQLite and PostgreSQL)"
-# One invocation, one test at a time. One invocation: `-p server` alone resolves other
-# dependency features than the workspace does and so builds every dependency a second time
-# (minutes, and gigabytes that a CI disk may not have). One at a time: with several
-# in-process portals (each on its own Tokio runtime) rendering at once, a render now and
-# then waited forever (about 1 run in 13; never one at a time, and a deployment has one
-# runtime); the domain tests lose a few seconds. A request also fails its test after 30
-# seconds instead of hanging the suite.
-RUST_TEST_THREADS=1 cargo test --workspace --exclude frontend
+# One invocation: `-p server` alone resolves other dependency features than the workspace
+# does and so builds every dependency a second time (minutes, and gigabytes that a CI disk
+# may not have). Tests run in parallel; a request fails its test after 30 seconds instead of
+# hanging the suite.
+cargo test --workspace --exclude frontend
 
 step "Release build"
 cargo leptos build --release

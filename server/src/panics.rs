@@ -100,11 +100,17 @@ struct ReactiveTasks;
 
 impl CustomExecutor for ReactiveTasks {
     fn spawn(&self, task: PinnedFuture<()>) {
-        tokio::spawn(AssertUnwindSafe(task).catch_unwind().map(log_task_panic));
+        // Outside a runtime (listing the routes from a plain thread) nothing awaits the
+        // task; it is dropped rather than panicking the caller.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(AssertUnwindSafe(task).catch_unwind().map(log_task_panic));
+        }
     }
 
     fn spawn_local(&self, task: PinnedLocalFuture<()>) {
-        tokio::task::spawn_local(AssertUnwindSafe(task).catch_unwind().map(log_task_panic));
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::task::spawn_local(AssertUnwindSafe(task).catch_unwind().map(log_task_panic));
+        }
     }
 
     fn poll_local(&self) {}

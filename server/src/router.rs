@@ -2,6 +2,8 @@
 //! middleware stack. Layers listed later wrap earlier ones, so a request meets them from
 //! the bottom of `router()` up.
 
+use std::sync::OnceLock;
+
 use axum::{
     Router,
     body::Body,
@@ -11,7 +13,7 @@ use axum::{
     routing::{get, post},
 };
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
@@ -53,10 +55,23 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The app's routes, listed once per process.
+///
+/// Listing renders the app with resource loading switched off, and leptos_server's switch
+/// is one process-wide flag (`SuppressResourceLoad`): a page rendered anywhere in the
+/// process while a router is being built starts resources that never load, and waits
+/// forever. A server builds one router before it serves; the tests build one per test,
+/// in parallel, which is where about one run in thirteen hung. Listing once, before the
+/// first router exists, means no render ever meets the switch.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole portal as one axum router.
 pub fn router(state: AppState) -> Router {
     crate::panics::install_reactive_task_spawner();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = state.context.clone();
     let options = state.leptos_options.clone();
 

@@ -151,3 +151,30 @@ async fn a_post_to_an_unknown_address_gets_the_translated_404_page() {
     assert!(header_of(&response, header::CONTENT_SECURITY_POLICY).contains("'nonce-"));
     assert!(body_text(response).await.contains("Page not found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_routers_are_built() {
+    let db = database().await;
+    let app = portal(&db, false);
+    // Another portal being built in the same process (as every test does) lists the app's
+    // routes; leptos switches resource loading off process-wide while it does.
+    let builder = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for _ in 0..40 {
+                drop(portal(&db, false));
+            }
+        })
+    };
+    for _ in 0..40 {
+        let response = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            app.clone().oneshot(get("/agreement")),
+        )
+        .await
+        .expect("the page renders within 10 seconds")
+        .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    builder.join().unwrap();
+}
