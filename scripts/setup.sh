@@ -54,6 +54,7 @@ if [ "$purpose" = test ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v brotli >/dev/null || missing+=(brotli)
+  command -v unzip >/dev/null || missing+=(unzip)
   command -v pg_isready >/dev/null || missing+=(postgresql-client)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 

@@ -71,8 +71,6 @@ pub fn registration_error(problem: RegistrationProblem) -> FieldError {
         P::AgreementNotAccepted => MessageKey::AgreementNotAccepted,
         P::PersonalDataConsentMissing => MessageKey::ConsentMissing,
         P::AgreementChanged => MessageKey::AgreementChanged,
-        P::AlreadyRegistered => MessageKey::AlreadyRegistered,
-        P::EmailTaken => MessageKey::EmailTaken,
     };
     field_error(problem.field(), key)
 }

@@ -52,7 +52,6 @@ pub enum MessageKey {
     AgreementNotAccepted,
     ConsentMissing,
     AgreementChanged,
-    AlreadyRegistered,
     EmailTaken,
     CurrentPasswordWrong,
     PasswordUnchanged,
@@ -62,7 +61,10 @@ pub enum MessageKey {
     AgreementPending,
     NotFound,
     PasswordRenewalRequired,
-    RenewalLinkInvalid,
+    RenewalNotRequired,
+    CodeLocked,
+    EnrolmentExpired,
+    Busy,
     DescriptionTooLong,
     ServiceStopped,
     DeletionPasswordMissing,
@@ -117,7 +119,6 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::AgreementNotAccepted => td_string!(locale, errors.agreement_not_accepted),
         MessageKey::ConsentMissing => td_string!(locale, errors.consent_missing),
         MessageKey::AgreementChanged => td_string!(locale, errors.agreement_changed),
-        MessageKey::AlreadyRegistered => td_string!(locale, errors.already_registered),
         MessageKey::EmailTaken => td_string!(locale, errors.email_taken),
         MessageKey::CurrentPasswordWrong => td_string!(locale, errors.current_password_wrong),
         MessageKey::PasswordUnchanged => td_string!(locale, errors.password_unchanged),
@@ -127,7 +128,10 @@ pub fn message(locale: Locale, key: MessageKey) -> &'static str {
         MessageKey::AgreementPending => td_string!(locale, errors.agreement_pending),
         MessageKey::NotFound => td_string!(locale, not_found.title),
         MessageKey::PasswordRenewalRequired => td_string!(locale, errors.password_renewal_required),
-        MessageKey::RenewalLinkInvalid => td_string!(locale, errors.renewal_link_invalid),
+        MessageKey::RenewalNotRequired => td_string!(locale, errors.renewal_not_required),
+        MessageKey::CodeLocked => td_string!(locale, errors.code_locked),
+        MessageKey::EnrolmentExpired => td_string!(locale, errors.enrolment_expired),
+        MessageKey::Busy => td_string!(locale, errors.busy),
         MessageKey::DescriptionTooLong => td_string!(locale, errors.description_too_long),
         MessageKey::ServiceStopped => td_string!(locale, errors.service_stopped),
         MessageKey::DeletionPasswordMissing => td_string!(locale, errors.deletion_password_missing),
@@ -176,6 +180,9 @@ pub enum AppError {
     /// The user stopped using their account for this service (they may re-enable it).
     #[error("the account is not used for this service")]
     ServiceStopped,
+    /// The server is too busy to check a password now (503): try again in a few seconds.
+    #[error("busy")]
+    Busy,
 }
 
 impl AppError {
@@ -200,6 +207,7 @@ impl AppError {
             Self::AgreementPending => Some(MessageKey::AgreementPending),
             Self::NotFound => Some(MessageKey::NotFound),
             Self::ServiceStopped => Some(MessageKey::ServiceStopped),
+            Self::Busy => Some(MessageKey::Busy),
         }
     }
 

@@ -53,7 +53,7 @@ use crate::{
         login_code::LoginCodePage,
         not_found::NotFoundPage,
         profile::ProfilePage,
-        register::RegisterPage,
+        register::{RegisterDonePage, RegisterPage},
         report::{RenewPasswordPage, ReportPage},
         security::SecurityPage,
         services::{ServiceUsePage, ServicesPage},
@@ -146,6 +146,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/register/done") view=RegisterDonePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />
                     <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />

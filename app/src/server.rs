@@ -13,8 +13,54 @@ use leptos_axum::ResponseOptions;
 
 use crate::{error::AppError, i18n::Locale};
 
-/// The cookie that points at a no-JavaScript form draft.
-pub const DRAFT_COOKIE: &str = "portal_draft";
+/// The portal's cookies. Every one is HttpOnly (but the language, which is harmless) and
+/// SameSite=Lax; over HTTPS every one is `Secure` under a `__Host-` name, which the
+/// browser accepts only from this host, over HTTPS, for the whole site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortalCookie {
+    /// The session token.
+    Session,
+    /// A no-JavaScript form draft.
+    Draft,
+    /// A sign-in waiting for its second factor.
+    Challenge,
+    /// The deletion receipt, shown signed out.
+    DeletionReceipt,
+    /// The language chosen (written by the server's language middleware).
+    Language,
+}
+
+impl PortalCookie {
+    fn base_name(self) -> &'static str {
+        match self {
+            Self::Session => "portal_session",
+            Self::Draft => "portal_draft",
+            Self::Challenge => "portal_challenge",
+            Self::DeletionReceipt => "portal_receipt",
+            Self::Language => "portal_lang",
+        }
+    }
+
+    /// The cookie's name: `__Host-` prefixed over HTTPS.
+    pub fn name(self, https: bool) -> String {
+        if https {
+            format!("__Host-{}", self.base_name())
+        } else {
+            self.base_name().to_owned()
+        }
+    }
+
+    /// The `Set-Cookie` value giving this cookie `value` for `max_age_seconds` (0 forgets).
+    pub fn set_cookie_header(self, https: bool, value: &str, max_age_seconds: i64) -> String {
+        let mut cookie = cookie::Cookie::new(self.name(https), value.to_owned());
+        cookie.set_path("/");
+        cookie.set_http_only(self != Self::Language);
+        cookie.set_same_site(cookie::SameSite::Lax);
+        cookie.set_secure(https);
+        cookie.set_max_age(cookie::time::Duration::seconds(max_age_seconds.max(0)));
+        cookie.to_string()
+    }
+}
 
 /// What every server function may use, provided by the server for each request.
 #[derive(Clone, Debug)]
@@ -24,8 +70,8 @@ pub struct ServerContext {
     pub dev_mode: bool,
     pub hasher: PasswordHasher,
     pub sessions: SessionPolicy,
-    /// How many sign-in and registration attempts one address may make a minute.
-    pub attempts_per_address_per_minute: u64,
+    /// Throttling of sign-in, registration, feedback and drafts (with the server's key).
+    pub throttle: domain::throttle::Throttle,
     /// The portal is served over HTTPS: cookies are `Secure` and use the `__Host-` name.
     pub https: bool,
     /// Where uploaded documents live, and their limits.
@@ -47,15 +93,6 @@ pub struct CurrentSession {
 /// Why the request's session cookie no longer signs anyone in, when it had one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EndedSession(pub SessionEnd);
-
-/// The name of the session cookie: `__Host-` pins it to this host over HTTPS.
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-portal_session"
-    } else {
-        "portal_session"
-    }
-}
 
 /// The server context, or an internal error if the server forgot to provide it.
 pub fn server_context() -> Result<ServerContext, AppError> {
@@ -106,15 +143,15 @@ pub fn user_agent() -> String {
 /// Gives the browser the session token (HttpOnly, SameSite=Lax, Secure over HTTPS).
 pub fn set_session_cookie(context: &ServerContext, token: &str) {
     set_cookie(
-        session_cookie_name(context.https),
+        PortalCookie::Session,
         token,
         context.sessions.absolute_lifetime.num_seconds(),
     );
 }
 
 /// Tells the browser to forget the session cookie.
-pub fn clear_session_cookie(context: &ServerContext) {
-    set_cookie(session_cookie_name(context.https), "", 0);
+pub fn clear_session_cookie() {
+    set_cookie(PortalCookie::Session, "", 0);
 }
 
 /// A moment as people in Kyrgyzstan read it (Bishkek time, UTC+6 all year).
@@ -130,6 +167,21 @@ pub fn throttled(retry_at: DateTime<Utc>) -> AppError {
     AppError::Throttled {
         retry_at: local_time(retry_at, "%H:%M"),
     }
+}
+
+/// The error for a failed password hash: busy (503, try again shortly) or a real fault.
+pub fn hash_failed(error: domain::password::HashError) -> AppError {
+    match error {
+        domain::password::HashError::Busy => AppError::Busy,
+        other => internal(other),
+    }
+}
+
+/// After too many wrong passwords or codes in the cabinet the session has ended: the
+/// browser goes to the sign-in page (which says why) and comes back to `page` afterwards.
+pub fn session_ended(page: &str) -> AppError {
+    redirect(&crate::pages::guard::login_url(page));
+    AppError::Unauthorized
 }
 
 /// A short description of the device behind a User-Agent: "browser, system".
@@ -173,22 +225,24 @@ fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
 }
 
-/// The value of the cookie `name` on the current request.
-pub fn request_cookie(name: &str) -> Option<String> {
-    cookie_value(&request_parts()?.headers, name).map(str::to_owned)
+/// The value of the portal cookie `cookie` on the current request.
+pub fn request_cookie(cookie: PortalCookie) -> Option<String> {
+    let https = use_context::<ServerContext>().is_some_and(|context| context.https);
+    cookie_value(&request_parts()?.headers, &cookie.name(https))
 }
 
-/// The non-empty value of the cookie `name` in `headers`: the one cookie parser, shared by
-/// server functions and the server's middleware.
-pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+/// The non-empty value of the cookie `name` in `headers` (the `cookie` crate parses each
+/// `Cookie` header): the one cookie reader, shared by server functions and the server's
+/// middleware.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// The language of the current request. The server's language middleware replaces
@@ -231,23 +285,45 @@ pub fn send_content_security_policy() {
     }
 }
 
-/// Adds a `Set-Cookie` header to the response.
-pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) {
+/// Adds a `Set-Cookie` header for the portal cookie `cookie` to the response.
+pub fn set_cookie(cookie: PortalCookie, value: &str, max_age_seconds: i64) {
     let https = use_context::<ServerContext>().is_some_and(|context| context.https);
-    let secure = if https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
-    );
+    let header_value = cookie.set_cookie_header(https, value, max_age_seconds);
     if let (Some(options), Ok(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie),
+        HeaderValue::from_str(&header_value),
     ) {
         options.append_header(header::SET_COOKIE, value);
     }
 }
 
+/// Sends the browser to `path` (a path of this site) when the server function returns: a
+/// 302 for a plain form post, the redirect header Leptos's client follows for JavaScript.
+/// The Location is set here, checked, rather than by `leptos_axum::redirect`, which panics
+/// on a value a header cannot hold and needs the request's parts as well.
+pub fn redirect(path: &str) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        tracing::error!("no response options to redirect with");
+        return;
+    };
+    let Ok(location) = HeaderValue::from_str(path) else {
+        tracing::error!("refused to redirect to a path a header cannot hold");
+        return;
+    };
+    response.insert_header(header::LOCATION, location);
+    if is_plain_form_post() {
+        response.set_status(http::StatusCode::FOUND);
+    } else {
+        response.insert_header(
+            http::HeaderName::from_static(leptos::server_fn::redirect::REDIRECT_HEADER),
+            HeaderValue::from_static(""),
+        );
+    }
+}
+
 /// After a failed plain form post, keeps `payload` (never a password) for the re-rendered
-/// form. With JavaScript the form is still on screen, so nothing is kept.
+/// form. With JavaScript the form is still on screen, so nothing is kept. Signed in, the
+/// draft belongs to the session. Each address may keep only so many a minute.
 pub async fn keep_draft_for_plain_form_post<T: serde::Serialize>(form: &str, payload: &T) {
     if !is_plain_form_post() {
         return;
@@ -258,25 +334,42 @@ pub async fn keep_draft_for_plain_form_post<T: serde::Serialize>(form: &str, pay
     let Ok(payload) = serde_json::to_value(payload) else {
         return;
     };
-    match domain::form_draft::save_draft(&context.db, form, &payload, chrono::Utc::now()).await {
-        Ok(token) => set_cookie(
-            DRAFT_COOKIE,
+    let now = chrono::Utc::now();
+    let allowed = context
+        .throttle
+        .take_address(
+            &context.db,
+            domain::throttle::AddressScope::Draft,
+            &client_address(),
+            now,
+        )
+        .await;
+    if !matches!(allowed, Ok(Ok(()))) {
+        // Losing a draft only costs retyping; the errors are still shown.
+        return;
+    }
+    let session = current_session().map(|session| session.session_id);
+    match domain::form_draft::save_draft(&context.db, form, &payload, session, now).await {
+        Ok(Some(token)) => set_cookie(
+            PortalCookie::Draft,
             &token,
             domain::form_draft::DRAFT_LIFETIME.num_seconds(),
         ),
-        // Losing a draft only costs retyping; the errors are still shown.
+        Ok(None) => {}
         Err(error) => tracing::warn!(%error, "could not keep a form draft"),
     }
 }
 
 /// Takes back the draft of `form` kept by [`keep_draft_for_plain_form_post`], if any.
 pub async fn take_draft<T: serde::de::DeserializeOwned>(form: &str) -> Option<T> {
-    let token = request_cookie(DRAFT_COOKIE)?;
+    let token = request_cookie(PortalCookie::Draft)?;
     let context = server_context().ok()?;
-    let payload = domain::form_draft::take_draft(&context.db, form, &token, chrono::Utc::now())
-        .await
-        .map_err(|error| tracing::warn!(%error, "could not read a form draft"))
-        .ok()??;
+    let session = current_session().map(|session| session.session_id);
+    let payload =
+        domain::form_draft::take_draft(&context.db, form, &token, session, chrono::Utc::now())
+            .await
+            .map_err(|error| tracing::warn!(%error, "could not read a form draft"))
+            .ok()??;
     serde_json::from_value(payload).ok()
 }
 

@@ -36,6 +36,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
+    if scheme == "sqlite" {
+        // Deleted content is overwritten with zeros, not merely marked free: a deleted
+        // account's name must not stay readable in the file.
+        options.map_sqlx_sqlite_opts(|sqlite| sqlite.pragma("secure_delete", "ON"));
+    }
     if scheme == "sqlite" && url.contains(":memory:") {
         // Every pooled connection to :memory: would be a different, empty database.
         options.max_connections(1).min_connections(1);
@@ -64,6 +69,22 @@ pub async fn open_and_migrate(url: &str) -> Result<DatabaseConnection, OpenError
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// After a deletion: makes the freed space of `tables` unreadable as far as the database
+/// can. SQLite (with `secure_delete` on) has zeroed the pages in the database file; the old
+/// pages still sit in the write-ahead log until a checkpoint copies the log back and
+/// truncates it. PostgreSQL keeps deleted rows as dead tuples until VACUUM frees them for
+/// reuse. Failures are logged: the deletion itself has committed.
+pub async fn scrub_freed_space(db: &DatabaseConnection, tables: &[&str]) {
+    let statement = match db.get_database_backend() {
+        DbBackend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)".to_owned(),
+        DbBackend::Postgres => format!("VACUUM {}", tables.join(", ")),
+        _ => return,
+    };
+    if let Err(error) = db.execute_unprepared(&statement).await {
+        tracing::warn!(%error, "could not scrub the space a deletion freed");
+    }
 }
 
 /// Whether the database answers a trivial query now.

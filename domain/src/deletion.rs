@@ -8,8 +8,15 @@
 //!
 //! Kept, pseudonymized, for the configured retention period: the acceptance records (which
 //! version, which wording, when) and the history events (which kind, when, by whom), both
-//! under a pseudonym derived from the account's random subject; addresses, devices and
-//! details (file names, changed fields) are erased from them. Incidents keep their kind and
+//! under a new random pseudonym that only the receipt names; addresses, devices, details
+//! (file names, changed fields) and the operator's free-text reasons are erased from them.
+//!
+//! Erased from the disk too, as far as the database allows: SQLite runs with
+//! `secure_delete` (freed pages are zeroed) and the write-ahead log is checkpointed and
+//! truncated after a deletion; PostgreSQL keeps deleted rows as dead tuples until VACUUM,
+//! which the deletion runs on the tables it touched (the freed space is then reused; the
+//! bytes stay in the data files and WAL segments until overwritten, so a deployment keeps
+//! its volumes and backups encrypted). Incidents keep their kind and
 //! reference; their details are replaced by the pseudonym. A receipt says what went and
 //! what stayed, names the account only by its pseudonym, and can be shown to the user,
 //! signed out, through a token only they receive, for [`RECEIPT_VIEWABLE`].
@@ -23,21 +30,39 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::{
     documents::DocumentStore,
     entities::{
         acceptance_record, account, account_event, deletion_receipt, document, file_removal,
-        inbox_message, incident, password_renewal, recovery_code, second_factor, service_link,
-        session, sign_in_attempt, sign_in_challenge,
+        form_draft, inbox_message, incident, recovery_code, second_factor, service_link, session,
+        sign_in_challenge,
     },
     fault,
     history::{Actor, EventKind},
     password::{HashError, PasswordHasher},
-    throttle::{self, AttemptKind, Throttled},
+    reauthentication::{ReauthError, Reauthentication},
+    second_factor::CodeOutcome,
+    throttle::{self, Throttle, Throttled},
     tokens,
 };
+
+/// The tables a deletion deletes from or rewrites.
+const TOUCHED_TABLES: &[&str] = &[
+    "account",
+    "session",
+    "second_factor",
+    "recovery_code",
+    "sign_in_challenge",
+    "service_link",
+    "document",
+    "inbox_message",
+    "throttle",
+    "form_draft",
+    "acceptance_record",
+    "account_event",
+    "incident",
+];
 
 /// How long the user can open their receipt without a session.
 pub const RECEIPT_VIEWABLE: Duration = Duration::hours(24);
@@ -69,12 +94,15 @@ pub enum Initiator<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct Confirmation<'a> {
     pub account_id: i64,
+    /// The session asking (ended after too many wrong passwords or codes).
+    pub session_id: i64,
     pub password: &'a str,
     /// The TOTP or recovery code, when the account has a second factor.
     pub code: &'a str,
     /// The final "I understand this cannot be undone" box.
     pub confirmed: bool,
     pub address: &'a str,
+    pub user_agent: &'a str,
 }
 
 /// Declared in the order of the form's fields, which is the order they are reported in.
@@ -84,6 +112,10 @@ pub enum DeletionProblem {
     PasswordWrong,
     CodeMissing,
     CodeWrong,
+    /// Too many wrong codes lately: every code is refused until then.
+    CodeLocked {
+        until: DateTime<Utc>,
+    },
     NotConfirmed,
 }
 
@@ -92,7 +124,7 @@ impl DeletionProblem {
     pub fn field(self) -> &'static str {
         match self {
             Self::PasswordMissing | Self::PasswordWrong => "password",
-            Self::CodeMissing | Self::CodeWrong => "code",
+            Self::CodeMissing | Self::CodeWrong | Self::CodeLocked { .. } => "code",
             Self::NotConfirmed => "confirm",
         }
     }
@@ -106,10 +138,23 @@ pub enum DeletionError {
     Throttled(Throttled),
     #[error("the account no longer exists")]
     NoAccount,
+    #[error("too many wrong passwords or codes; the session was ended")]
+    SessionEnded,
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<ReauthError> for DeletionError {
+    fn from(error: ReauthError) -> Self {
+        match error {
+            ReauthError::SessionEnded => Self::SessionEnded,
+            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
+            ReauthError::Hash(error) => Self::Hash(error),
+            ReauthError::Database(error) => Self::Database(error),
+        }
+    }
 }
 
 /// What a deletion erased, counted.
@@ -153,22 +198,23 @@ pub struct Deleted {
     pub token: Option<String>,
 }
 
-/// The pseudonym of an account's retained records: not the subject itself, so that any
-/// earlier copy of the subject (a log, a backup) does not lead to them.
-pub fn pseudonym_of(subject: &str) -> String {
-    let digest = Sha256::digest(format!("portal deletion pseudonym\0{subject}").as_bytes());
-    format!("p-{}", &hex::encode(digest)[..32])
+/// A new pseudonym for a deleted account's retained records: random, so that nothing a
+/// backup or a log holds (the subject, an identifier) leads to them. Only the receipt,
+/// which the owner keeps, names it.
+fn new_pseudonym() -> String {
+    format!("p-{}", tokens::random_hex(16))
 }
 
-/// Checks the owner's confirmation (throttled like sign-in, a wrong password or code counts
-/// as a failed sign-in) and deletes the account.
+/// Checks the owner's confirmation (the password and, with two-step verification on, a
+/// code, each counted against the account when wrong, see `crate::reauthentication`) and
+/// deletes the account.
 pub async fn delete_own_account(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
+    throttle: &Throttle,
     store: &DocumentStore,
     confirmation: &Confirmation<'_>,
     retention: &RetentionPolicy,
-    address_limit: u64,
     now: DateTime<Utc>,
 ) -> Result<Deleted, DeletionError> {
     use DeletionProblem as P;
@@ -176,7 +222,6 @@ pub async fn delete_own_account(
         .one(db)
         .await?
         .ok_or(DeletionError::NoAccount)?;
-    let key = throttle::identifier_key(&account.identifier);
     let mut problems = Vec::new();
     if confirmation.password.is_empty() {
         problems.push(P::PasswordMissing);
@@ -188,38 +233,26 @@ pub async fn delete_own_account(
     if !confirmation.confirmed {
         problems.push(P::NotConfirmed);
     }
+    let reauth = Reauthentication {
+        hasher,
+        throttle,
+        account_id: account.id,
+        session_id: confirmation.session_id,
+        password_hash: &account.password_hash,
+        address: confirmation.address,
+        user_agent: confirmation.user_agent,
+    };
     if !confirmation.password.is_empty() {
-        throttle::check_address(db, confirmation.address, address_limit, now)
-            .await?
-            .map_err(DeletionError::Throttled)?;
-        throttle::check_identifier(db, &key, now)
-            .await?
-            .map_err(DeletionError::Throttled)?;
-        let matches = hasher
-            .verify(confirmation.password, Some(&account.password_hash))
-            .await?;
-        if !matches {
+        if !reauth.password(db, confirmation.password, now).await? {
             problems.push(P::PasswordWrong);
-        } else if code_due
-            && confirmation.confirmed
-            && !confirmation.code.trim().is_empty()
+        } else if code_due && confirmation.confirmed && !confirmation.code.trim().is_empty() {
             // Checked (and so spent) only when the deletion can go ahead: a recovery code
             // must not be used up by a form sent without its final tick.
-            && !crate::second_factor::spend_code(db, account.id, confirmation.code, now).await?
-        {
-            problems.push(P::CodeWrong);
-        }
-        let wrong = problems.contains(&P::PasswordWrong) || problems.contains(&P::CodeWrong);
-        if wrong {
-            throttle::record_attempt(
-                db,
-                AttemptKind::SignIn,
-                Some(&key),
-                confirmation.address,
-                false,
-                now,
-            )
-            .await?;
+            match reauth.code(db, confirmation.code, now).await? {
+                CodeOutcome::Accepted => {}
+                CodeOutcome::Wrong => problems.push(P::CodeWrong),
+                CodeOutcome::Locked { until } => problems.push(P::CodeLocked { until }),
+            }
         }
     }
     if !problems.is_empty() {
@@ -250,7 +283,7 @@ pub async fn erase(
         .one(&txn)
         .await?
         .ok_or(DeletionError::NoAccount)?;
-    let pseudonym = pseudonym_of(&account.subject);
+    let pseudonym = new_pseudonym();
 
     // Documents: the rows go now, the files once this commits (queued durably).
     let documents = document::Entity::find()
@@ -290,6 +323,13 @@ pub async fn erase(
         .filter(session::Column::ExpiresAt.gt(now))
         .count(&txn)
         .await?;
+    let session_ids: Vec<i64> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::AccountId.eq(account_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     session::Entity::delete_many()
         .filter(session::Column::AccountId.eq(account_id))
         .exec(&txn)
@@ -309,22 +349,14 @@ pub async fn erase(
         .filter(sign_in_challenge::Column::AccountId.eq(account_id))
         .exec(&txn)
         .await?;
-    password_renewal::Entity::delete_many()
-        .filter(password_renewal::Column::AccountId.eq(account_id))
-        .exec(&txn)
-        .await?;
     erased.service_links = service_link::Entity::delete_many()
         .filter(service_link::Column::AccountId.eq(account_id))
         .exec(&txn)
         .await?
         .rows_affected;
-    let keys: Vec<String> = crate::accounts::identifiers(&account)
-        .into_iter()
-        .filter(|identifier| !identifier.is_empty())
-        .map(throttle::identifier_key)
-        .collect();
-    sign_in_attempt::Entity::delete_many()
-        .filter(sign_in_attempt::Column::IdentifierHash.is_in(keys))
+    throttle::forget_account(&txn, account_id).await?;
+    form_draft::Entity::delete_many()
+        .filter(form_draft::Column::SessionId.is_in(session_ids.clone()))
         .exec(&txn)
         .await?;
     fault::point("deletion:erased");
@@ -343,6 +375,11 @@ pub async fn erase(
             .col_expr(account_event::Column::AccountId, Expr::value(0_i64))
             .col_expr(account_event::Column::Pseudonym, Expr::value(&pseudonym))
             .col_expr(account_event::Column::Details, Expr::value("{}"))
+            // The operator's free text may name the person.
+            .col_expr(
+                account_event::Column::Reason,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(account_event::Column::Address, Expr::value(""))
             .col_expr(account_event::Column::UserAgent, Expr::value(""))
             .filter(account_event::Column::AccountId.eq(account_id))
@@ -382,7 +419,9 @@ pub async fn erase(
         actor: Set(actor.as_str().to_owned()),
         kind: Set(EventKind::AccountDeleted.as_str().to_owned()),
         details: Set(serde_json::json!({ "receipt": reference }).to_string()),
-        reason: Set(reason.clone()),
+        // The reason is the receipt's (the operator keeps it); the retained event stays
+        // free of free text.
+        reason: Set(None),
         address: Set(String::new()),
         user_agent: Set(String::new()),
         created_at: Set(now),
@@ -429,6 +468,7 @@ pub async fn erase(
     )
     .await;
     remove_exports(db, store).await;
+    crate::database::scrub_freed_space(db, TOUCHED_TABLES).await;
     Ok(Deleted { receipt, token })
 }
 

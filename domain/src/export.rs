@@ -1,15 +1,14 @@
 //! "Export my data" (product.md §3): everything the portal holds about an account, as one
 //! ZIP: `data.json` (profile, consents with their hashes, history, inbox, sessions, services,
 //! documents' details) and every uploaded document under `documents/`. The archive is
-//! written to a temporary file in the document store (an account may hold 200 MB), which
-//! the caller streams and removes.
+//! written by the `zip` crate to a temporary file in the document store (an account may
+//! hold 200 MB), which the caller streams and removes.
 
-use std::io::{Read, Seek, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use sha2::{Digest, Sha256};
 
 use crate::{
     accounts::find_account,
@@ -190,144 +189,59 @@ fn archive_name(id: i64, name: &str) -> String {
     format!("documents/{id}-{safe}")
 }
 
-/// Writes a ZIP (stored, no compression: documents are mostly compressed already) with
-/// `data.json` and each file whose content still matches its SHA-256. Returns how many
-/// documents went in; a damaged or missing one is left out (the JSON still lists it).
+/// Writes the archive with the `zip` crate: `data.json` (deflated) and each file whose
+/// content still matches its SHA-256 (stored: documents are mostly compressed already),
+/// streamed from the disk, never whole in memory. Returns how many documents went in; a
+/// damaged or missing one is left out (the JSON still lists it).
 fn write_zip(
     path: &Path,
     json: &[u8],
     files: &[(String, PathBuf, String)],
     now: DateTime<Utc>,
 ) -> std::io::Result<usize> {
-    let mut zip = Zip::create(path, now)?;
-    zip.add("data.json", json)?;
+    use zip::{CompressionMethod, DateTime as ZipTime, write::SimpleFileOptions};
+
+    let to_io = |error: zip::result::ZipError| std::io::Error::other(error);
+    let modified = ZipTime::from_date_and_time(
+        u16::try_from(now.year()).unwrap_or(1980),
+        u8::try_from(now.month()).unwrap_or(1),
+        u8::try_from(now.day()).unwrap_or(1),
+        u8::try_from(now.hour()).unwrap_or(0),
+        u8::try_from(now.minute()).unwrap_or(0),
+        u8::try_from(now.second()).unwrap_or(0),
+    )
+    .unwrap_or_default();
+    let options = SimpleFileOptions::default().last_modified_time(modified);
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(path)?));
+    zip.start_file(
+        "data.json",
+        options.compression_method(CompressionMethod::Deflated),
+    )
+    .map_err(to_io)?;
+    zip.write_all(json)?;
     let mut count = 0;
     for (name, source, sha256) in files {
-        let Ok(content) = std::fs::read(source) else {
-            continue;
-        };
-        if hex::encode(Sha256::digest(&content)) != *sha256 {
+        if crate::documents::sha256_of_file_blocking(source)
+            .ok()
+            .as_ref()
+            != Some(sha256)
+        {
             continue;
         }
-        zip.add(name, &content)?;
+        let Ok(mut content) = std::fs::File::open(source) else {
+            continue;
+        };
+        zip.start_file(
+            name.as_str(),
+            options.compression_method(CompressionMethod::Stored),
+        )
+        .map_err(to_io)?;
+        std::io::copy(&mut content, &mut zip)?;
         count += 1;
     }
-    zip.finish()?;
+    let out = zip.finish().map_err(to_io)?;
+    out.into_inner()
+        .map_err(|error| error.into_error())?
+        .sync_all()?;
     Ok(count)
-}
-
-/// A minimal ZIP writer (stored entries, UTF-8 names).
-struct Zip {
-    out: std::io::BufWriter<std::fs::File>,
-    central: Vec<u8>,
-    entries: u16,
-    dos_time: u16,
-    dos_date: u16,
-}
-
-impl Zip {
-    fn create(path: &Path, now: DateTime<Utc>) -> std::io::Result<Self> {
-        let dos_time = u16::try_from((now.hour() << 11) | (now.minute() << 5) | (now.second() / 2))
-            .unwrap_or_default();
-        let year = u32::try_from(now.year() - 1980).unwrap_or_default();
-        let dos_date =
-            u16::try_from((year << 9) | (now.month() << 5) | now.day()).unwrap_or_default();
-        Ok(Self {
-            out: std::io::BufWriter::new(std::fs::File::create(path)?),
-            central: Vec::new(),
-            entries: 0,
-            dos_time,
-            dos_date,
-        })
-    }
-
-    fn add(&mut self, name: &str, content: &[u8]) -> std::io::Result<()> {
-        let offset = u32::try_from(self.out.stream_position()?).map_err(std::io::Error::other)?;
-        let crc = crc32fast::hash(content);
-        let size = u32::try_from(content.len()).map_err(std::io::Error::other)?;
-        let name_len = u16::try_from(name.len()).map_err(std::io::Error::other)?;
-        // Version 2.0, flag bit 11 (UTF-8 names), method 0 (stored).
-        let common = |buffer: &mut Vec<u8>| {
-            buffer.extend_from_slice(&20u16.to_le_bytes());
-            buffer.extend_from_slice(&0x0800u16.to_le_bytes());
-            buffer.extend_from_slice(&0u16.to_le_bytes());
-            buffer.extend_from_slice(&self.dos_time.to_le_bytes());
-            buffer.extend_from_slice(&self.dos_date.to_le_bytes());
-            buffer.extend_from_slice(&crc.to_le_bytes());
-            buffer.extend_from_slice(&size.to_le_bytes());
-            buffer.extend_from_slice(&size.to_le_bytes());
-            buffer.extend_from_slice(&name_len.to_le_bytes());
-            buffer.extend_from_slice(&0u16.to_le_bytes());
-        };
-        let mut local = b"PK\x03\x04".to_vec();
-        common(&mut local);
-        local.extend_from_slice(name.as_bytes());
-        self.out.write_all(&local)?;
-        self.out.write_all(content)?;
-
-        self.central.extend_from_slice(b"PK\x01\x02");
-        self.central.extend_from_slice(&20u16.to_le_bytes());
-        let mut entry = Vec::new();
-        common(&mut entry);
-        self.central.extend_from_slice(&entry);
-        // Comment length, disk number, internal and external attributes, offset.
-        self.central.extend_from_slice(&0u16.to_le_bytes());
-        self.central.extend_from_slice(&0u16.to_le_bytes());
-        self.central.extend_from_slice(&0u16.to_le_bytes());
-        self.central.extend_from_slice(&0u32.to_le_bytes());
-        self.central.extend_from_slice(&offset.to_le_bytes());
-        self.central.extend_from_slice(name.as_bytes());
-        self.entries += 1;
-        Ok(())
-    }
-
-    fn finish(mut self) -> std::io::Result<()> {
-        let start = u32::try_from(self.out.stream_position()?).map_err(std::io::Error::other)?;
-        let length = u32::try_from(self.central.len()).map_err(std::io::Error::other)?;
-        self.out.write_all(&self.central)?;
-        let mut end = b"PK\x05\x06".to_vec();
-        end.extend_from_slice(&0u16.to_le_bytes());
-        end.extend_from_slice(&0u16.to_le_bytes());
-        end.extend_from_slice(&self.entries.to_le_bytes());
-        end.extend_from_slice(&self.entries.to_le_bytes());
-        end.extend_from_slice(&length.to_le_bytes());
-        end.extend_from_slice(&start.to_le_bytes());
-        end.extend_from_slice(&0u16.to_le_bytes());
-        self.out.write_all(&end)?;
-        self.out.flush()?;
-        self.out.get_ref().sync_all()
-    }
-}
-
-/// Reads back the entries of an archive this module wrote: (name, content). For tests and
-/// for checking an export.
-pub fn read_zip(bytes: &[u8]) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an archive of ours");
-    let mut entries = Vec::new();
-    let mut reader = std::io::Cursor::new(bytes);
-    loop {
-        let mut signature = [0u8; 4];
-        reader.read_exact(&mut signature)?;
-        if &signature != b"PK\x03\x04" {
-            break;
-        }
-        let mut header = [0u8; 26];
-        reader.read_exact(&mut header)?;
-        let size = u32::from_le_bytes(header[14..18].try_into().map_err(|_| bad())?) as usize;
-        let name_len = u16::from_le_bytes(header[22..24].try_into().map_err(|_| bad())?) as usize;
-        let extra = u16::from_le_bytes(header[24..26].try_into().map_err(|_| bad())?) as usize;
-        let mut name = vec![0u8; name_len];
-        reader.read_exact(&mut name)?;
-        reader.seek(std::io::SeekFrom::Current(
-            i64::try_from(extra).map_err(|_| bad())?,
-        ))?;
-        let mut content = vec![0u8; size];
-        reader.read_exact(&mut content)?;
-        let expected = u32::from_le_bytes(header[10..14].try_into().map_err(|_| bad())?);
-        if crc32fast::hash(&content) != expected {
-            return Err(bad());
-        }
-        entries.push((String::from_utf8(name).map_err(|_| bad())?, content));
-    }
-    Ok(entries)
 }

@@ -17,6 +17,9 @@ pub mod kinds {
     pub const NEW_DEVICE_SIGN_IN: &str = "new_device_sign_in";
     pub const PASSWORD_CHANGED: &str = "password_changed";
     pub const DOCUMENT_INTEGRITY: &str = "document_integrity";
+    pub const SECOND_FACTOR_LOCKED: &str = "second_factor_locked";
+    /// Someone tried to register this account's PIN, INN or email again.
+    pub const REGISTRATION_ATTEMPT: &str = "registration_attempt";
 }
 
 /// Puts a message in the account's inbox.
@@ -117,29 +120,36 @@ pub async fn unread_count(db: &impl ConnectionTrait, account_id: i64) -> Result<
         .await
 }
 
-/// Opens the account's message `id`, marking it read; `None` if the account has no such
-/// message (whatever another account holds).
-pub async fn open(
+/// The account's message `id`; `None` if the account has no such message (whatever
+/// another account holds). Reading changes nothing.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<inbox_message::Model>, DbErr> {
+    inbox_message::Entity::find_by_id(id)
+        .filter(inbox_message::Column::AccountId.eq(account_id))
+        .one(db)
+        .await
+}
+
+/// Marks the account's message `id` read (the reader asked to open it); false if the
+/// account has no such message.
+pub async fn mark_read(
     db: &impl ConnectionTrait,
     account_id: i64,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Option<inbox_message::Model>, DbErr> {
-    let Some(mut message) = inbox_message::Entity::find_by_id(id)
-        .filter(inbox_message::Column::AccountId.eq(account_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if message.read_at.is_none() {
-        inbox_message::Entity::update_many()
-            .col_expr(inbox_message::Column::ReadAt, Expr::value(now))
-            .filter(inbox_message::Column::Id.eq(id))
-            .filter(inbox_message::Column::AccountId.eq(account_id))
-            .exec(db)
-            .await?;
-        message.read_at = Some(now);
+) -> Result<bool, DbErr> {
+    if find(db, account_id, id).await?.is_none() {
+        return Ok(false);
     }
-    Ok(Some(message))
+    inbox_message::Entity::update_many()
+        .col_expr(inbox_message::Column::ReadAt, Expr::value(now))
+        .filter(inbox_message::Column::Id.eq(id))
+        .filter(inbox_message::Column::AccountId.eq(account_id))
+        .filter(inbox_message::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(true)
 }

@@ -2,7 +2,10 @@
 //! the async runtime.
 //!
 //! Hashing runs on the blocking thread pool, at most as many at once as there are cores, so
-//! a burst of sign-ins queues for the hasher instead of starving every other request.
+//! a burst of sign-ins queues for the hasher instead of starving every other request. The
+//! queue is bounded in time: a hash that cannot start within [`MAX_QUEUE_WAIT`] is refused
+//! as [`HashError::Busy`] (the server answers 503 with Retry-After), so a flood of
+//! sign-ins cannot make every other sign-in wait for minutes.
 
 use std::{
     collections::HashSet,
@@ -71,8 +74,14 @@ pub fn check_new_password(password: &str, identifiers: &[&str]) -> Result<(), Pa
     Ok(())
 }
 
+/// How long a hash may wait for a free core before it is refused.
+pub const MAX_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
+    /// Every core was hashing for longer than the queue waits: try again in a moment.
+    #[error("the password hasher is busy")]
+    Busy,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("the hashing task did not finish: {0}")]
@@ -86,6 +95,7 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when an account does not exist so
     /// that "no such user" costs as much time as "wrong password".
     dummy_hash: Arc<String>,
+    max_wait: std::time::Duration,
 }
 
 fn argon2() -> Result<Argon2<'static>, HashError> {
@@ -116,6 +126,15 @@ impl PasswordHasher {
     }
 
     pub fn with_concurrency(concurrent: usize) -> Result<Self, HashError> {
+        Self::with_limits(concurrent, MAX_QUEUE_WAIT)
+    }
+
+    /// A hasher allowing `concurrent` hashes at once, each waiting at most `max_wait` for
+    /// its turn.
+    pub fn with_limits(
+        concurrent: usize,
+        max_wait: std::time::Duration,
+    ) -> Result<Self, HashError> {
         let random: [u8; 24] = rand::random();
         let started = std::time::Instant::now();
         let dummy_hash = hash_blocking(&hex::encode(random))?;
@@ -131,6 +150,7 @@ impl PasswordHasher {
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrent.max(1))),
             dummy_hash: Arc::new(dummy_hash),
+            max_wait,
         })
     }
 
@@ -138,10 +158,9 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let _permit = tokio::time::timeout(self.max_wait, self.permits.acquire())
             .await
+            .map_err(|_| HashError::Busy)?
             .map_err(|e| HashError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(work)
             .await
@@ -200,6 +219,35 @@ mod tests {
             Err(PasswordProblem::SameAsIdentifier)
         );
         assert!(check_new_password("Тоо-Ата жайлоосу 2026", &["21503199000123"]).is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_hashes_is_refused_once_the_queue_wait_is_over() {
+        let hasher = PasswordHasher::with_limits(1, std::time::Duration::from_millis(20)).unwrap();
+        let hash = hasher.hash("Тоо-Ата жайлоосу 2026").await.unwrap();
+        let flood: Vec<_> = (0..20)
+            .map(|_| {
+                let hasher = hasher.clone();
+                let hash = hash.clone();
+                tokio::spawn(async move { hasher.verify("wrong guess", Some(&hash)).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for attempt in flood {
+            match attempt.await.unwrap() {
+                Ok(matches) => assert!(!matches),
+                Err(HashError::Busy) => busy += 1,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert!(busy > 0, "one core cannot hash 20 passwords within 20 ms");
+        assert!(
+            hasher
+                .verify("Тоо-Ата жайлоосу 2026", Some(&hash))
+                .await
+                .unwrap(),
+            "once the flood is over, hashing works again"
+        );
     }
 
     #[test]

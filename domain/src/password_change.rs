@@ -1,5 +1,7 @@
-//! Changing the password from the cabinet: the current password is required, the new one
-//! meets the policy, and every other session of the account ends.
+//! Changing the password from the cabinet: the current password is required (and counted
+//! like a sign-in when wrong, see `crate::reauthentication`), the new one meets the policy,
+//! every other session of the account ends, and pending sign-ins and an unconfirmed
+//! second-factor secret are dropped.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -12,7 +14,9 @@ use crate::{
     entities::account,
     inbox,
     password::{self, HashError, PasswordHasher, PasswordProblem},
-    sessions,
+    reauthentication::{ReauthError, Reauthentication},
+    second_factor, sessions,
+    throttle::{Throttle, Throttled},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,28 +43,66 @@ pub enum PasswordChangeError {
     Invalid(PasswordChangeProblem),
     #[error("the account no longer exists")]
     NoAccount,
+    #[error("too many wrong passwords; the session was ended")]
+    SessionEnded,
+    #[error("too many attempts; retry at {}", .0.retry_at)]
+    Throttled(Throttled),
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-/// Replaces the password and ends every session of the account except `keep_session`.
-/// Returns how many sessions were ended.
+impl From<ReauthError> for PasswordChangeError {
+    fn from(error: ReauthError) -> Self {
+        match error {
+            ReauthError::SessionEnded => Self::SessionEnded,
+            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
+            ReauthError::Hash(error) => Self::Hash(error),
+            ReauthError::Database(error) => Self::Database(error),
+        }
+    }
+}
+
+/// What the form sent, and where from.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordChange<'a> {
+    pub account_id: i64,
+    /// The session making the change: it stays, every other one ends.
+    pub session_id: i64,
+    pub current: &'a str,
+    pub new: &'a str,
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Replaces the password and ends every session of the account except the one making the
+/// change. Returns how many sessions were ended.
 pub async fn change_password(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    account_id: i64,
-    keep_session: i64,
-    current: &str,
-    new: &str,
+    throttle: &Throttle,
+    change: &PasswordChange<'_>,
     now: DateTime<Utc>,
 ) -> Result<u64, PasswordChangeError> {
     use PasswordChangeProblem as P;
+    let (account_id, current, new) = (change.account_id, change.current, change.new);
     let account = find_account(db, account_id)
         .await?
         .ok_or(PasswordChangeError::NoAccount)?;
-    if !hasher.verify(current, Some(&account.password_hash)).await? {
+    if current.is_empty() {
+        return Err(PasswordChangeError::Invalid(P::CurrentPasswordWrong));
+    }
+    let reauth = Reauthentication {
+        hasher,
+        throttle,
+        account_id,
+        session_id: change.session_id,
+        password_hash: &account.password_hash,
+        address: change.address,
+        user_agent: change.user_agent,
+    };
+    if !reauth.password(db, current, now).await? {
         return Err(PasswordChangeError::Invalid(P::CurrentPasswordWrong));
     }
     if current == new {
@@ -80,12 +122,15 @@ pub async fn change_password(
     let ended = sessions::revoke_other_sessions(
         &txn,
         account_id,
-        Some(keep_session),
+        Some(change.session_id),
         "password_changed",
         now,
     )
     .await?;
+    second_factor::challenge::close_challenges(&txn, account_id).await?;
+    second_factor::enrolment::wipe_unconfirmed(&txn, account_id).await?;
     inbox::password_changed(&txn, account_id, now).await?;
+    reauth.succeeded(&txn).await?;
     txn.commit().await?;
     tracing::info!(account_id, ended, "password changed");
     Ok(ended)

@@ -13,6 +13,8 @@ use crate::{
     history::{self, EventKind, NewEvent},
     identity::PhoneProblem,
     password::{HashError, PasswordHasher},
+    reauthentication::{ReauthError, Reauthentication},
+    throttle::{Throttle, Throttled},
     validate,
 };
 
@@ -64,15 +66,33 @@ pub enum ContactError {
     Invalid(Vec<ContactProblem>),
     #[error("the account does not exist")]
     NoAccount,
+    #[error("too many wrong passwords; the session was ended")]
+    SessionEnded,
+    #[error("too many attempts; retry at {}", .0.retry_at)]
+    Throttled(Throttled),
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
+impl From<ReauthError> for ContactError {
+    fn from(error: ReauthError) -> Self {
+        match error {
+            ReauthError::SessionEnded => Self::SessionEnded,
+            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
+            ReauthError::Hash(error) => Self::Hash(error),
+            ReauthError::Database(error) => Self::Database(error),
+        }
+    }
+}
+
 /// New contacts, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct ContactChange<'a> {
+    pub account_id: i64,
+    /// The session asking (ended after too many wrong passwords).
+    pub session_id: i64,
     pub email: &'a str,
     pub phone: &'a str,
     pub current_password: &'a str,
@@ -85,11 +105,12 @@ pub struct ContactChange<'a> {
 pub async fn change_contacts(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    account_id: i64,
+    throttle: &Throttle,
     change: &ContactChange<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<&'static str>, ContactError> {
     use ContactProblem as P;
+    let account_id = change.account_id;
     let account = find_account(db, account_id)
         .await?
         .ok_or(ContactError::NoAccount)?;
@@ -103,9 +124,17 @@ pub async fn change_contacts(
         })
         .collect();
     let validate::Contacts { email, phone } = contacts;
-    if !hasher
-        .verify(change.current_password, Some(&account.password_hash))
-        .await?
+    let reauth = Reauthentication {
+        hasher,
+        throttle,
+        account_id,
+        session_id: change.session_id,
+        password_hash: &account.password_hash,
+        address: change.address,
+        user_agent: change.user_agent,
+    };
+    if change.current_password.is_empty()
+        || !reauth.password(db, change.current_password, now).await?
     {
         problems.push(P::CurrentPasswordWrong);
     }
@@ -134,6 +163,7 @@ pub async fn change_contacts(
         changed.push("phone");
     }
     if changed.is_empty() {
+        reauth.succeeded(db).await?;
         return Ok(changed);
     }
     let txn = db.begin().await?;
@@ -151,6 +181,7 @@ pub async fn change_contacts(
         }
         Err(error) => return Err(error.into()),
     }
+    reauth.succeeded(&txn).await?;
     history::record(
         &txn,
         NewEvent::by_user(

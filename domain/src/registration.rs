@@ -14,6 +14,7 @@ use crate::{
     entities::account,
     history,
     identity::{Inn, InnProblem, PhoneProblem, Pin, PinProblem},
+    inbox,
     password::{self, PasswordHasher, PasswordProblem},
     validate,
 };
@@ -85,9 +86,6 @@ pub enum RegistrationProblem {
     PersonalDataConsentMissing,
     /// The agreement changed while the form was open: it must be shown again.
     AgreementChanged,
-    /// This PIN (individual) or INN (organization) already has an account.
-    AlreadyRegistered,
-    EmailTaken,
 }
 
 impl RegistrationProblem {
@@ -95,9 +93,9 @@ impl RegistrationProblem {
     pub fn field(self) -> &'static str {
         match self {
             Self::KindMissing => "kind",
-            Self::Pin(_) | Self::AlreadyRegistered => "pin",
+            Self::Pin(_) => "pin",
             Self::FullNameMissing | Self::FullNameTooLong => "full_name",
-            Self::ContactMissing | Self::EmailInvalid | Self::EmailTaken => "email",
+            Self::ContactMissing | Self::EmailInvalid => "email",
             Self::Phone(_) => "phone",
             Self::Password(_) => "password",
             Self::Inn(_) => "inn",
@@ -128,6 +126,16 @@ pub struct RegisteredAccount {
     pub kind: AccountKind,
 }
 
+/// What a valid registration did. The person registering is told the same in both cases
+/// (see [`register`]); the difference is for the portal's own records and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Registration {
+    Created(RegisteredAccount),
+    /// The PIN, INN or email already belongs to an account: nothing was created, and that
+    /// account's owner has been told in the inbox.
+    AlreadyExists,
+}
+
 struct ValidRegistration {
     kind: AccountKind,
     identifier: String,
@@ -144,7 +152,7 @@ fn name(
     too_long: RegistrationProblem,
     problems: &mut Vec<RegistrationProblem>,
 ) -> String {
-    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let value = validate::display_text(value);
     if value.is_empty() {
         problems.push(missing);
     } else if value.chars().count() > MAX_NAME_CHARS {
@@ -228,13 +236,20 @@ fn validate_form(
 }
 
 /// Creates the account and records the acceptance and the consent, or changes nothing.
+///
+/// No enumeration: whether the PIN, INN or email is already registered is not told to the
+/// person registering. The password is hashed either way (the same work and time), and
+/// the answer is the same; the owner of the existing account gets an inbox message saying
+/// that someone tried. Until contacts are verified by a code, the cost is that a person
+/// who mistypes another's email, or forgets an earlier registration, learns it only by
+/// signing in (or from the operator); the sign-in page says so.
 #[tracing::instrument(skip_all, fields(kind = %form.kind))]
 pub async fn register(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
     form: &RegistrationForm,
     now: DateTime<Utc>,
-) -> Result<RegisteredAccount, RegistrationError> {
+) -> Result<Registration, RegistrationError> {
     use RegistrationProblem as P;
     let valid = validate_form(form, now.date_naive()).map_err(RegistrationError::Invalid)?;
 
@@ -251,41 +266,24 @@ pub async fn register(
             .ok_or(RegistrationError::NoAgreement)?,
     };
 
-    let mut taken = Vec::new();
-    let existing = account::Entity::find()
-        .filter(account::Column::Kind.eq(valid.kind.as_str()))
-        .filter(account::Column::Identifier.eq(&valid.identifier))
-        .one(db)
-        .await?;
-    if existing.is_some() {
-        taken.push(P::AlreadyRegistered);
-    }
-    if let Some(email) = &valid.email {
-        let owner = account::Entity::find()
-            .filter(account::Column::Email.eq(email))
-            .one(db)
-            .await?;
-        if owner.is_some() {
-            taken.push(P::EmailTaken);
-        }
-    }
-    if !taken.is_empty() {
-        return Err(RegistrationError::Invalid(taken));
-    }
-
-    // Hash outside the transaction: it takes tens of milliseconds on purpose.
+    // The same work whatever exists: the hash is made before anything is looked up.
     let password_hash = hasher.hash(&form.password).await?;
+    let existing = existing_owner(db, &valid).await?;
+    if let Some(owner) = existing {
+        tell_owner(db, owner, now).await?;
+        return Ok(Registration::AlreadyExists);
+    }
     let subject = crate::tokens::random_hex(16);
     let txn = db.begin().await?;
     let inserted = account::ActiveModel {
         subject: Set(subject.clone()),
         kind: Set(valid.kind.as_str().to_owned()),
-        identifier: Set(valid.identifier),
-        person_pin: Set(valid.pin),
-        full_name: Set(valid.full_name),
-        organization_name: Set(valid.organization_name),
-        email: Set(valid.email),
-        phone: Set(valid.phone),
+        identifier: Set(valid.identifier.clone()),
+        person_pin: Set(valid.pin.clone()),
+        full_name: Set(valid.full_name.clone()),
+        organization_name: Set(valid.organization_name.clone()),
+        email: Set(valid.email.clone()),
+        phone: Set(valid.phone.clone()),
         password_hash: Set(password_hash),
         language: Set(text.language.clone()),
         created_at: Set(now),
@@ -297,7 +295,11 @@ pub async fn register(
         Ok(row) => row,
         // Someone registered the same PIN, INN or email a moment ago.
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(RegistrationError::Invalid(vec![P::AlreadyRegistered]));
+            drop(txn);
+            if let Some(owner) = existing_owner(db, &valid).await? {
+                tell_owner(db, owner, now).await?;
+            }
+            return Ok(Registration::AlreadyExists);
         }
         Err(error) => return Err(error.into()),
     };
@@ -333,9 +335,53 @@ pub async fn register(
     .await?;
     txn.commit().await?;
     tracing::info!(account_id = inserted.id, "account registered");
-    Ok(RegisteredAccount {
+    Ok(Registration::Created(RegisteredAccount {
         account_id: inserted.id,
         subject,
         kind: valid.kind,
-    })
+    }))
+}
+
+/// The account that already holds this registration's PIN or INN (of its kind), or its
+/// email.
+async fn existing_owner(
+    db: &DatabaseConnection,
+    valid: &ValidRegistration,
+) -> Result<Option<i64>, DbErr> {
+    let by_identifier = account::Entity::find()
+        .filter(account::Column::Kind.eq(valid.kind.as_str()))
+        .filter(account::Column::Identifier.eq(&valid.identifier))
+        .one(db)
+        .await?;
+    if let Some(owner) = by_identifier {
+        return Ok(Some(owner.id));
+    }
+    let Some(email) = &valid.email else {
+        return Ok(None);
+    };
+    Ok(account::Entity::find()
+        .filter(account::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .map(|owner| owner.id))
+}
+
+/// Tells an account's owner that someone tried to register its details again.
+async fn tell_owner(
+    db: &DatabaseConnection,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    tracing::info!(
+        account_id,
+        "registration of existing details refused silently"
+    );
+    inbox::send(
+        db,
+        account_id,
+        inbox::kinds::REGISTRATION_ATTEMPT,
+        serde_json::json!({ "at": now.to_rfc3339() }),
+        now,
+    )
+    .await
 }

@@ -1,30 +1,31 @@
 //! Reporting unauthorized access (product.md §3): one action that ends every session of the
-//! account, records the moment (what happens afterwards is not the user's doing), stops the
-//! old password from signing in, gives a one-time link to set a new one, keeps the events
-//! the user flagged as not theirs, and opens an incident for the operator.
+//! account (the reporting one too), records the moment (what happens afterwards is not the
+//! user's doing), stops the old password from signing in, drops pending sign-ins and an
+//! unconfirmed second-factor secret, keeps the events the user flagged as not theirs, and
+//! opens an incident for the operator.
 //!
-//! Decision: the new password is set through a one-time link shown on screen right after
-//! the report (valid for an hour), not by signing in with the old password: whoever else
-//! knows the old password could otherwise be first to "renew" it.
+//! The report hands nothing to the session that made it: that session may be the
+//! intruder's. The password is then renewed signed out, with proof of ownership: the old
+//! password, and the code when two-step verification is on (and, once contacts are
+//! verified, a code sent to one of them). Renewal is throttled like a sign-in.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
-    accounts::find_account,
-    entities::{account, account_event, password_renewal},
+    entities::{account, account_event},
     history::{self, EventKind, NewEvent},
+    identity::SignInIdentifier,
     inbox,
     incidents::{self, IncidentKind},
     password::{self, HashError, PasswordHasher, PasswordProblem},
+    second_factor::{self, CodeOutcome},
     sessions,
+    throttle::{AddressScope, Subject, Throttle, Throttled},
 };
-
-/// How long the renewal link works.
-pub const RENEWAL_LIFETIME: Duration = Duration::hours(1);
 
 /// The longest description of what happened.
 pub const MAX_DESCRIPTION: usize = 2000;
@@ -89,8 +90,6 @@ pub struct Report<'a> {
 pub struct Reported {
     /// The operator's incident, shown to the user.
     pub reference: String,
-    /// For the one-time link to set a new password; never stored.
-    pub renewal_token: String,
     pub sessions_ended: u64,
     pub flagged: Vec<i64>,
 }
@@ -141,21 +140,8 @@ pub async fn report(
         .filter(account::Column::Id.eq(report.account_id))
         .exec(&txn)
         .await?;
-    password_renewal::Entity::delete_many()
-        .filter(password_renewal::Column::AccountId.eq(report.account_id))
-        .exec(&txn)
-        .await?;
-    let renewal_token = crate::tokens::new_token();
-    password_renewal::ActiveModel {
-        account_id: Set(report.account_id),
-        token_hash: Set(crate::tokens::hash(&renewal_token)),
-        created_at: Set(now),
-        expires_at: Set(now + RENEWAL_LIFETIME),
-        used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    second_factor::challenge::close_challenges(&txn, report.account_id).await?;
+    second_factor::enrolment::wipe_unconfirmed(&txn, report.account_id).await?;
     let reference = incidents::open(
         &txn,
         IncidentKind::UnauthorizedAccess,
@@ -189,99 +175,150 @@ pub async fn report(
     tracing::warn!(account_id = report.account_id, %reference, sessions_ended, "unauthorized access reported");
     Ok(Reported {
         reference,
-        renewal_token,
         sessions_ended,
         flagged,
     })
 }
 
-/// The account a renewal token (unused, unexpired) belongs to.
-pub async fn renewal_account(
-    db: &impl ConnectionTrait,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, DbErr> {
-    Ok(password_renewal::Entity::find()
-        .filter(password_renewal::Column::TokenHash.eq(crate::tokens::hash(token)))
-        .filter(password_renewal::Column::UsedAt.is_null())
-        .filter(password_renewal::Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?
-        .map(|renewal| renewal.account_id))
+/// What the renewal form sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Renewal<'a> {
+    /// A PIN, an INN or an email, as at sign-in.
+    pub identifier: &'a str,
+    /// The password in use when the report was made.
+    pub current_password: &'a str,
+    /// The second factor's code (or a recovery code), when it is on.
+    pub code: &'a str,
+    pub new_password: &'a str,
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Why a renewal was refused. Declared in the order of the form's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenewalProblem {
+    /// The identifier or the current password is wrong (deliberately indistinguishable).
+    CredentialsWrong,
+    CodeMissing,
+    CodeWrong,
+    /// Too many wrong codes lately: every code is refused until then.
+    Locked {
+        until: DateTime<Utc>,
+    },
+    NewPassword(PasswordProblem),
+    /// The old password (which someone else may know) cannot be the new one.
+    SameAsOld,
+    /// This account has no report waiting for a new password: sign in as usual.
+    NotRequired,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenewalError {
-    /// Unknown, used or expired link.
-    #[error("the link is not valid (any more)")]
-    LinkInvalid,
-    #[error("the new password is refused: {0:?}")]
-    Invalid(PasswordProblem),
-    /// The old password (which someone else may know) cannot be the new one.
-    #[error("the new password is the old one")]
-    SameAsOld,
+    #[error("the renewal was refused: {0:?}")]
+    Invalid(RenewalProblem),
+    #[error("too many attempts; retry at {}", .0.retry_at)]
+    Throttled(Throttled),
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-/// Sets a new password through a renewal link; the account can sign in again with it.
+/// Sets a new password after a report, on proof of ownership; the account can sign in
+/// again with it.
 pub async fn renew_password(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    token: &str,
-    new_password: &str,
-    address: &str,
-    user_agent: &str,
+    throttle: &Throttle,
+    renewal: &Renewal<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, RenewalError> {
-    let account_id = renewal_account(db, token, now)
+    use RenewalProblem as P;
+    let refuse = |problem| Err(RenewalError::Invalid(problem));
+    if renewal.identifier.trim().is_empty() || renewal.current_password.is_empty() {
+        return refuse(P::CredentialsWrong);
+    }
+    throttle
+        .take_address(db, AddressScope::SignIn, renewal.address, now)
         .await?
-        .ok_or(RenewalError::LinkInvalid)?;
-    let account = find_account(db, account_id)
+        .map_err(RenewalError::Throttled)?;
+    let typed = SignInIdentifier::parse(renewal.identifier);
+    let account = crate::sign_in::find_account(db, &typed).await?;
+    let subject = account
+        .as_ref()
+        .map_or(Subject::Identifier(typed.as_str()), |a| {
+            Subject::Account(a.id)
+        });
+    let reserved = throttle
+        .reserve(db, subject, now)
         .await?
-        .ok_or(RenewalError::LinkInvalid)?;
+        .map_err(RenewalError::Throttled)?;
+    let verified = hasher
+        .verify(
+            renewal.current_password,
+            account.as_ref().map(|a| a.password_hash.as_str()),
+        )
+        .await;
+    let matches = match verified {
+        Ok(matches) => matches,
+        Err(error) => {
+            throttle.release(db, subject, &reserved).await?;
+            return Err(error.into());
+        }
+    };
+    let Some(account) = account.filter(|_| matches) else {
+        return refuse(P::CredentialsWrong);
+    };
+    if !account.must_renew_password {
+        return refuse(P::NotRequired);
+    }
+    if second_factor::is_on(db, account.id).await? {
+        if renewal.code.trim().is_empty() {
+            return refuse(P::CodeMissing);
+        }
+        match second_factor::spend_code(db, account.id, renewal.code, now).await? {
+            CodeOutcome::Accepted => {}
+            CodeOutcome::Wrong => return refuse(P::CodeWrong),
+            CodeOutcome::Locked { until } => return refuse(P::Locked { until }),
+        }
+    }
     let identifiers = crate::accounts::identifiers(&account);
-    password::check_new_password(new_password, &identifiers).map_err(RenewalError::Invalid)?;
-    // The old password (which someone else may know) is not accepted as the new one.
-    if hasher
-        .verify(new_password, Some(&account.password_hash))
-        .await?
-    {
-        return Err(RenewalError::SameAsOld);
+    password::check_new_password(renewal.new_password, &identifiers)
+        .map_err(|problem| RenewalError::Invalid(P::NewPassword(problem)))?;
+    if renewal.new_password == renewal.current_password {
+        return refuse(P::SameAsOld);
     }
-    let hash = hasher.hash(new_password).await?;
+    let hash = hasher.hash(renewal.new_password).await?;
     let txn = db.begin().await?;
-    let used = password_renewal::Entity::update_many()
-        .col_expr(password_renewal::Column::UsedAt, Expr::value(now))
-        .filter(password_renewal::Column::TokenHash.eq(crate::tokens::hash(token)))
-        .filter(password_renewal::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if used.rows_affected != 1 {
-        return Err(RenewalError::LinkInvalid);
-    }
-    account::Entity::update_many()
+    let renewed = account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash))
         .col_expr(account::Column::MustRenewPassword, Expr::value(false))
-        .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::MustRenewPassword.eq(true))
         .exec(&txn)
         .await?;
+    if renewed.rows_affected != 1 {
+        // Renewed meanwhile by a parallel request.
+        return refuse(P::NotRequired);
+    }
+    sessions::revoke_other_sessions(&txn, account.id, None, "password_renewed", now).await?;
+    second_factor::challenge::close_challenges(&txn, account.id).await?;
+    second_factor::enrolment::wipe_unconfirmed(&txn, account.id).await?;
     history::record(
         &txn,
         NewEvent::by_user(
-            account_id,
+            account.id,
             EventKind::PasswordChanged,
-            address,
-            user_agent,
+            renewal.address,
+            renewal.user_agent,
             now,
         )
-        .with_details(serde_json::json!({ "via": "renewal_link" })),
+        .with_details(serde_json::json!({ "via": "renewal_after_report" })),
     )
     .await?;
-    inbox::password_changed(&txn, account_id, now).await?;
+    inbox::password_changed(&txn, account.id, now).await?;
+    throttle.succeeded(&txn, subject).await?;
     txn.commit().await?;
-    tracing::info!(account_id, "password renewed after a report");
-    Ok(account_id)
+    tracing::info!(account_id = account.id, "password renewed after a report");
+    Ok(account.id)
 }

@@ -1,19 +1,24 @@
 //! Signing in with a PIN, an INN or an email and a password (product.md §1).
 //!
 //! An unknown identifier and a wrong password get the same answer after the same work (a
-//! dummy Argon2 verification), and throttling counts what was typed rather than accounts,
-//! so nothing here tells an attacker which accounts exist.
+//! dummy Argon2 verification) and the same throttling, so nothing here tells an attacker
+//! which accounts exist. Failures count against the account, however its identifier was
+//! spelled (see `crate::throttle`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use crate::{
     entities::account,
     history::{self, EventKind, NewEvent},
+    identity::SignInIdentifier,
     password::{HashError, PasswordHasher},
     second_factor,
     sessions::{self, NewSession, SessionPolicy},
-    throttle::{self, AttemptKind, Throttled},
+    throttle::{AddressScope, Subject, Throttle, Throttled},
 };
 
 /// What the sign-in form sent, and where it came from.
@@ -34,8 +39,8 @@ pub enum SignInError {
     /// Unknown identifier or wrong password: deliberately indistinguishable.
     #[error("the identifier or the password is wrong")]
     InvalidCredentials,
-    /// Unauthorized access was reported: the password must be renewed through the report's
-    /// one-time link (or with the operator's help) before it signs in again.
+    /// Unauthorized access was reported: the password must be renewed (with the old one,
+    /// and the code with two-step verification on) before it signs in again.
     #[error("the password must be renewed after a report of unauthorized access")]
     RenewalRequired,
     #[error("too many attempts; retry at {}", .0.retry_at)]
@@ -76,32 +81,31 @@ pub struct SignedIn {
 /// The account an identifier names: an email, else a PIN (individual), else an INN
 /// (organization). A person whose PIN equals an organization's INN signs in to the
 /// organization with its email.
-async fn find_account(
-    db: &DatabaseConnection,
-    identifier: &str,
+pub async fn find_account(
+    db: &impl ConnectionTrait,
+    identifier: &SignInIdentifier,
 ) -> Result<Option<account::Model>, DbErr> {
-    let typed = identifier.trim();
-    if typed.contains('@') {
-        return account::Entity::find()
-            .filter(account::Column::Email.eq(typed.to_lowercase()))
-            .one(db)
-            .await;
-    }
-    let digits: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    for kind in ["individual", "organization"] {
-        let found = account::Entity::find()
-            .filter(account::Column::Kind.eq(kind))
-            .filter(account::Column::Identifier.eq(&digits))
-            .one(db)
-            .await?;
-        if found.is_some() {
-            return Ok(found);
+    match identifier {
+        SignInIdentifier::Email(email) => {
+            account::Entity::find()
+                .filter(account::Column::Email.eq(email))
+                .one(db)
+                .await
+        }
+        SignInIdentifier::Number(digits) => {
+            for kind in ["individual", "organization"] {
+                let found = account::Entity::find()
+                    .filter(account::Column::Kind.eq(kind))
+                    .filter(account::Column::Identifier.eq(digits))
+                    .one(db)
+                    .await?;
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+            Ok(None)
         }
     }
-    Ok(None)
 }
 
 /// Checks the password and starts a session (or, with a second factor, a challenge for the
@@ -110,38 +114,46 @@ async fn find_account(
 pub async fn sign_in(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
+    throttle: &Throttle,
     form: &SignInForm,
     now: DateTime<Utc>,
     policy: SessionPolicy,
-    address_limit: u64,
 ) -> Result<SignInStep, SignInError> {
     if form.identifier.trim().is_empty() || form.password.is_empty() {
         return Err(SignInError::Incomplete);
     }
-    throttle::check_address(db, &form.address, address_limit, now)
+    throttle
+        .take_address(db, AddressScope::SignIn, &form.address, now)
         .await?
         .map_err(SignInError::Throttled)?;
-    let key = throttle::identifier_key(&form.identifier);
-    throttle::check_identifier(db, &key, now)
+    let typed = SignInIdentifier::parse(&form.identifier);
+    let account = find_account(db, &typed).await?;
+    // Failures count against the account whatever spelling reached it; against what was
+    // typed when no account answers (the same answer and the same wait either way).
+    let subject = account
+        .as_ref()
+        .map_or(Subject::Identifier(typed.as_str()), |a| {
+            Subject::Account(a.id)
+        });
+    // Reserved (counted as a failure) before the work: parallel attempts cannot all pass.
+    let reserved = throttle
+        .reserve(db, subject, now)
         .await?
         .map_err(SignInError::Throttled)?;
-
-    let account = find_account(db, &form.identifier).await?;
-    let matches = hasher
+    let verified = hasher
         .verify(
             &form.password,
             account.as_ref().map(|a| a.password_hash.as_str()),
         )
-        .await?;
-    throttle::record_attempt(
-        db,
-        AttemptKind::SignIn,
-        Some(&key),
-        &form.address,
-        matches,
-        now,
-    )
-    .await?;
+        .await;
+    let matches = match verified {
+        Ok(matches) => matches,
+        Err(error) => {
+            // Nothing was tested: the attempt is not counted.
+            throttle.release(db, subject, &reserved).await?;
+            return Err(error.into());
+        }
+    };
     if let (Some(account), false) = (&account, matches) {
         history::record(
             db,
@@ -167,13 +179,25 @@ pub async fn sign_in(
         return Err(SignInError::RenewalRequired);
     }
     if second_factor::is_on(db, account.id).await? {
-        let challenge = second_factor::open_challenge(db, account.id, &key, now).await?;
+        // "Password right, code pending": this attempt is not a failure, but it forgives
+        // none of the earlier ones (wrong codes included); only the code completes.
+        throttle.release(db, subject, &reserved).await?;
+        let challenge = second_factor::open_challenge(db, account.id, now).await?;
         tracing::info!(account_id = account.id, "password right; code due");
         return Ok(SignInStep::CodeRequired { challenge });
     }
-    let session =
-        sessions::start_session(db, account.id, &form.address, &form.user_agent, now, policy)
-            .await?;
+    let txn = db.begin().await?;
+    let session = sessions::start_session(
+        &txn,
+        account.id,
+        &form.address,
+        &form.user_agent,
+        now,
+        policy,
+    )
+    .await?;
+    throttle.succeeded(&txn, subject).await?;
+    txn.commit().await?;
     tracing::info!(account_id = account.id, "signed in");
     Ok(SignInStep::SignedIn(SignedIn {
         account_id: account.id,

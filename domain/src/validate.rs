@@ -1,7 +1,41 @@
 //! Syntax checks shared by several services: email, and a person's contacts (an email, a
-//! phone, or both).
+//! phone, or both); and the two rules for text that is stored and shown to others: every
+//! stored field has a length it is cut to ([`clip`]), and a name shown on a page is one
+//! line of visible text in NFC ([`display_text`]).
+
+use unicode_normalization::UnicodeNormalization;
 
 use crate::identity::{Phone, PhoneProblem};
+
+/// `text` cut to at most `max_chars` characters (never inside a character).
+pub fn clip(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+/// Invisible characters that change how the text around them reads: bidirectional
+/// overrides and isolates (U+202E writes `fdp.exe` as `exe.pdf`), zero-width characters
+/// and the byte-order mark.
+fn is_format_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// A name as it may be stored and shown: NFC, without control or format characters, runs
+/// of white space as one space, trimmed.
+pub fn display_text(typed: &str) -> String {
+    let visible: String = typed
+        .nfc()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control() && !is_format_control(*c))
+        .collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// What is wrong with the contacts typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,5 +132,22 @@ mod tests {
         ] {
             assert!(!is_email(bad), "{bad:?} should be refused");
         }
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_bidi_overrides_and_invisible_characters_and_are_nfc() {
+        assert_eq!(display_text("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(display_text(" Асанов\u{200B}  Бакыт\t"), "Асанов Бакыт");
+        // "й" typed as и + combining breve is stored as the one character.
+        assert_eq!(
+            display_text("Бактыбек уулу Ай\u{0438}\u{0306}"),
+            "Бактыбек уулу Айй"
+        );
+        assert_eq!(clip("Жылдыз", 3), "Жыл");
     }
 }

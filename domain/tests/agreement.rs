@@ -329,6 +329,52 @@ on_both_databases!(
     the_gate_holds_from_the_effective_date_until_the_user_accepts
 );
 
+async fn an_answer_is_recorded_once_with_its_history_and_its_fields_bounded(
+    db: &DatabaseConnection,
+) {
+    let user = account_with_v1(db, "21503199000123").await;
+    let published = agreement::publish(db, &publication(2, date(2026, 11, 26)), t0())
+        .await
+        .unwrap();
+    let after = published.effective_from;
+    let mut given = answer(db, user, 2).await;
+    given.user_agent = "x".repeat(300_000);
+    given.wording = "y".repeat(10_000);
+    // A double click, a resent form, a script: the same answer many times, some at once.
+    let first = agreement::accept(db, &given, after).await.unwrap();
+    let again = futures::future::join_all(
+        (0..5).map(|_| agreement::accept(db, &given, after + chrono::Duration::seconds(1))),
+    )
+    .await;
+    for outcome in again {
+        assert_eq!(outcome.unwrap().id, first.id, "the first record stands");
+    }
+    let records = agreement::records_of(db, user).await.unwrap();
+    let accepted_v2: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind == "agreement_accepted" && r.agreement_version == 2)
+        .collect();
+    assert_eq!(accepted_v2.len(), 1);
+    assert_eq!(accepted_v2[0].user_agent.chars().count(), 512);
+    assert_eq!(accepted_v2[0].wording.chars().count(), 1_000);
+    let events = domain::history::page(db, user, None, 1, 100)
+        .await
+        .unwrap()
+        .events;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == "agreement_accepted")
+            .count(),
+        1,
+        "one history event with its one record"
+    );
+}
+on_both_databases!(
+    answered_once,
+    an_answer_is_recorded_once_with_its_history_and_its_fields_bounded
+);
+
 async fn acceptance_records_cannot_be_changed_or_deleted(db: &DatabaseConnection) {
     account_with_v1(db, "21503199000123").await;
     let record = acceptance_record::Entity::find()

@@ -33,6 +33,7 @@ fn small_limits() -> DocumentLimits {
     DocumentLimits {
         max_file_bytes: 1024,
         max_account_bytes: 2048,
+        max_account_documents: 3,
         retention: Duration::days(30),
     }
 }
@@ -67,33 +68,103 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// A real ZIP archive with these parts, as an office suite writes one.
+fn archive(parts: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        let options =
+            zip::write::SimpleFileOptions::default().compression_method(if *name == "mimetype" {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            });
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+const DOCX_TYPES: &str = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+const XLSX_TYPES: &str = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+const DOCM_TYPES: &str = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>"#;
+
+fn detect(content: &[u8]) -> Option<FileType> {
+    FileType::detect(std::io::Cursor::new(content)).unwrap()
+}
+
+/// An ODF text document (its first part the stored `mimetype`).
+fn odt() -> Vec<u8> {
+    archive(&[
+        ("mimetype", "application/vnd.oasis.opendocument.text"),
+        ("content.xml", "<office:document-content/>"),
+    ])
+}
+
+fn docx() -> Vec<u8> {
+    archive(&[
+        ("[Content_Types].xml", DOCX_TYPES),
+        ("word/document.xml", "<w:document/>"),
+    ])
+}
+
 #[test]
 fn types_are_decided_by_content_not_by_name() {
-    assert_eq!(FileType::detect(PDF), Some(FileType::Pdf));
+    assert_eq!(detect(PDF), Some(FileType::Pdf));
     assert_eq!(
-        FileType::detect(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+        detect(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
         Some(FileType::Jpeg)
     );
     assert_eq!(
-        FileType::detect(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+        detect(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
         Some(FileType::Png)
     );
-    let mut odt = b"PK\x03\x04".to_vec();
-    odt.resize(30, 0);
-    odt.extend_from_slice(b"mimetypeapplication/vnd.oasis.opendocument.text");
-    assert_eq!(FileType::detect(&odt), Some(FileType::Odt));
-    let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml....".to_vec();
-    assert_eq!(FileType::detect(&docx), Some(FileType::Docx));
-    let xlsx = b"PK\x03\x04....xl/workbook.xml....".to_vec();
-    assert_eq!(FileType::detect(&xlsx), Some(FileType::Xlsx));
-    // A plain ZIP, a script, HTML and text named like documents are refused.
+    assert_eq!(detect(&odt()), Some(FileType::Odt));
+    assert_eq!(detect(&docx()), Some(FileType::Docx));
+    let xlsx = archive(&[
+        ("[Content_Types].xml", XLSX_TYPES),
+        ("xl/workbook.xml", "<workbook/>"),
+    ]);
+    assert_eq!(detect(&xlsx), Some(FileType::Xlsx));
+    // A plain ZIP, parts named without their declaration, a damaged archive, a script,
+    // HTML and text named like documents are refused.
+    let plain = archive(&[("notes.txt", "hello")]);
+    let undeclared = archive(&[("word/document.xml", "<w:document/>")]);
+    let mut damaged = docx();
+    damaged.truncate(damaged.len() / 2);
     for refused in [
-        &b"PK\x03\x04....notes.txt...."[..],
+        &plain[..],
+        &undeclared,
+        &damaged,
+        b"PK\x03\x04....[Content_Types].xml....word/document.xml....",
         b"#!/bin/sh\nrm -rf /\n",
         b"<html><script>alert(1)</script></html>",
         b"just text",
+        b"",
     ] {
-        assert_eq!(FileType::detect(refused), None);
+        assert_eq!(detect(refused), None);
+    }
+}
+
+#[test]
+fn documents_that_carry_macros_are_refused() {
+    let docm = archive(&[
+        ("[Content_Types].xml", DOCM_TYPES),
+        ("word/document.xml", "<w:document/>"),
+        ("word/vbaProject.bin", "macro"),
+    ]);
+    let docx_with_vba = archive(&[
+        ("[Content_Types].xml", DOCX_TYPES),
+        ("word/document.xml", "<w:document/>"),
+        ("word/vbaProject.bin", "macro"),
+    ]);
+    let odt_with_basic = archive(&[
+        ("mimetype", "application/vnd.oasis.opendocument.text"),
+        ("content.xml", "<office:document-content/>"),
+        ("Basic/Standard/Module1.xml", "<script:module/>"),
+    ]);
+    for refused in [docm, docx_with_vba, odt_with_basic] {
+        assert_eq!(detect(&refused), None);
     }
 }
 
@@ -110,6 +181,16 @@ fn display_names_lose_directories_and_control_characters() {
         documents::display_name(&"x".repeat(400)).chars().count(),
         255
     );
+    // A right-to-left override (U+202E) would show "invoicefdp.exe" as "invoiceexe.pdf".
+    assert_eq!(
+        documents::display_name("invoice\u{202E}fdp.exe"),
+        "invoicefdp.exe"
+    );
+    assert_eq!(
+        documents::display_name("Паспорт\u{200B} 2026.pdf"),
+        "Паспорт 2026.pdf"
+    );
+    assert_eq!(documents::display_name("e\u{301}.pdf"), "\u{e9}.pdf", "NFC");
 }
 
 async fn uploads_are_stored_listed_and_recorded(db: &DatabaseConnection) {
@@ -348,3 +429,41 @@ async fn deleting_removes_the_row_then_the_file(db: &DatabaseConnection) {
     assert_eq!(events.events[0].kind, "document_deleted");
 }
 on_both_databases!(deletion, deleting_removes_the_row_then_the_file);
+
+async fn an_account_holds_a_limited_number_of_documents(db: &DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DocumentStore::new(dir.path(), small_limits());
+    let account = support::account(db, "21503199000123").await.id;
+    for name in ["a.pdf", "b.pdf"] {
+        upload(db, &store, account, name, PDF).await.unwrap();
+    }
+    let office = upload(db, &store, account, "letter.docx", &docx())
+        .await
+        .unwrap();
+    assert_eq!(
+        office.media_type,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(matches!(
+        upload(db, &store, account, "d.pdf", PDF).await,
+        Err(UploadError::TooMany { limit: 3 })
+    ));
+    assert_eq!(documents::list(db, account).await.unwrap().len(), 3);
+    assert!(files_in(&dir.path().join("tmp")).is_empty());
+}
+on_both_databases!(
+    document_count,
+    an_account_holds_a_limited_number_of_documents
+);
+
+#[tokio::test]
+async fn an_upload_abandoned_half_way_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DocumentStore::new(dir.path(), small_limits());
+    let mut upload = store.begin().await.unwrap();
+    upload.write(&PDF[..10]).await.unwrap();
+    assert_eq!(files_in(&dir.path().join("tmp")).len(), 1);
+    // The client went away: the request's future, and the upload with it, is dropped.
+    drop(upload);
+    assert!(files_in(&dir.path().join("tmp")).is_empty());
+}

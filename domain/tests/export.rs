@@ -9,7 +9,7 @@ use chrono::{Duration, TimeZone, Utc};
 use domain::{
     DatabaseConnection,
     documents::{self, DocumentLimits, DocumentStore},
-    export::{self, read_zip},
+    export,
     history::Requester,
     history::{self, Group},
     inbox,
@@ -17,6 +17,55 @@ use domain::{
 };
 
 const PDF: &[u8] = b"%PDF-1.7\n% the owner's passport\n%%EOF\n";
+
+/// The archive's entries, after `unzip -t` and Python's `zipfile` (readers that are not
+/// ours) have tested it and agree on its names; read with the `zip` crate.
+fn opened_by_real_readers(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let unzip = std::process::Command::new("unzip")
+        .arg("-t")
+        .arg(path)
+        .output()
+        .expect("unzip is installed (scripts/setup.sh installs it)");
+    assert!(
+        unzip.status.success(),
+        "unzip -t: {}",
+        String::from_utf8_lossy(&unzip.stdout)
+    );
+    let python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1]) as z:\n\
+             \x20   assert z.testzip() is None\n\
+             \x20   print('\\n'.join(z.namelist()))",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        python.status.success(),
+        "zipfile: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let listed: Vec<String> = String::from_utf8(python.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let entries: Vec<(String, Vec<u8>)> = (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().to_owned(), content)
+        })
+        .collect();
+    let names: Vec<String> = entries.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(listed, names, "Python reads the same names");
+    entries
+}
 
 async fn upload(
     db: &DatabaseConnection,
@@ -81,7 +130,7 @@ async fn the_archive_holds_everything_about_the_account_only(db: &DatabaseConnec
     .unwrap();
     assert_eq!(made.file_name, "portal-data-2026-11-26.zip");
     assert_eq!(made.documents, 1, "the damaged file is left out");
-    let entries = read_zip(&std::fs::read(&made.path).unwrap()).unwrap();
+    let entries = opened_by_real_readers(&made.path);
     let names: Vec<_> = entries.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names[0], "data.json");
     assert_eq!(names.len(), 2);

@@ -14,9 +14,8 @@ use domain::{
     password_change::change_password,
     sessions::SessionPolicy,
     sign_in::{SignInForm, sign_in},
-    throttle::ADDRESS_LIMIT,
 };
-use support::{HASHER, PASSWORD};
+use support::{HASHER, PASSWORD, THROTTLE};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
 const PHONE: &str = "Mozilla/5.0 (Linux; Android 14) Chrome/140.0 Mobile";
@@ -37,18 +36,11 @@ async fn attempt(
         address: "198.51.100.20".into(),
         user_agent: user_agent.into(),
     };
-    sign_in(
-        db,
-        &HASHER,
-        &form,
-        at,
-        SessionPolicy::default(),
-        ADDRESS_LIMIT,
-    )
-    .await
-    .ok()
-    .and_then(|step| step.signed_in())
-    .map(|signed_in| signed_in.session.session_id)
+    sign_in(db, &HASHER, &THROTTLE, &form, at, SessionPolicy::default())
+        .await
+        .ok()
+        .and_then(|step| step.signed_in())
+        .map(|signed_in| signed_in.session.session_id)
 }
 
 async fn sign_ins_and_failures_are_in_the_history(db: &DatabaseConnection) {
@@ -71,10 +63,10 @@ async fn sign_ins_and_failures_are_in_the_history(db: &DatabaseConnection) {
         sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &stranger,
             t0(),
             SessionPolicy::default(),
-            ADDRESS_LIMIT
         )
         .await
         .is_err()
@@ -182,10 +174,15 @@ async fn security_notices_reach_the_inbox(db: &DatabaseConnection) {
     change_password(
         db,
         &HASHER,
-        account,
-        first.unwrap(),
-        PASSWORD,
-        "Жаңы сырсөз 2027 жыл",
+        &THROTTLE,
+        &domain::password_change::PasswordChange {
+            account_id: account,
+            session_id: first.unwrap(),
+            current: PASSWORD,
+            new: "Жаңы сырсөз 2027 жыл",
+            address: "198.51.100.20",
+            user_agent: FIREFOX,
+        },
         t0() + Duration::minutes(4),
     )
     .await
@@ -215,21 +212,28 @@ async fn opening_a_message_marks_it_read_for_its_owner_only(db: &DatabaseConnect
     assert!(page.messages[0].params.contains("\"n\":11"));
     let newest = page.messages[0].id;
 
-    // Another account cannot open (or mark) it.
-    assert_eq!(inbox::open(db, other, newest, t0()).await.unwrap(), None);
+    // Another account can neither read nor mark it.
+    assert_eq!(inbox::find(db, other, newest).await.unwrap(), None);
+    assert!(!inbox::mark_read(db, other, newest, t0()).await.unwrap());
     assert_eq!(inbox::unread_count(db, account).await.unwrap(), 12);
 
-    let opened = inbox::open(db, account, newest, t0() + Duration::hours(1))
-        .await
-        .unwrap()
-        .unwrap();
+    // Reading it changes nothing; opening it (a POST) marks it read.
+    let read = inbox::find(db, account, newest).await.unwrap().unwrap();
+    assert_eq!(read.read_at, None);
+    assert_eq!(inbox::unread_count(db, account).await.unwrap(), 12);
+    assert!(
+        inbox::mark_read(db, account, newest, t0() + Duration::hours(1))
+            .await
+            .unwrap()
+    );
+    let opened = inbox::find(db, account, newest).await.unwrap().unwrap();
     assert_eq!(opened.read_at, Some(t0() + Duration::hours(1)));
     assert_eq!(inbox::unread_count(db, account).await.unwrap(), 11);
     // Opening again keeps the first reading time.
-    let again = inbox::open(db, account, newest, t0() + Duration::hours(2))
+    inbox::mark_read(db, account, newest, t0() + Duration::hours(2))
         .await
-        .unwrap()
         .unwrap();
+    let again = inbox::find(db, account, newest).await.unwrap().unwrap();
     assert_eq!(again.read_at, Some(t0() + Duration::hours(1)));
     let second = inbox::page(db, account, 2, 10).await.unwrap();
     assert_eq!(second.messages.len(), 2);

@@ -13,10 +13,18 @@ use domain::{
     identity::PhoneProblem,
     profile::{ContactChange, ContactError, ContactProblem as P, change_contacts},
 };
-use support::{HASHER, PASSWORD};
+use support::{HASHER, PASSWORD, THROTTLE};
 
-fn change<'a>(email: &'a str, phone: &'a str, password: &'a str) -> ContactChange<'a> {
+fn change<'a>(
+    account_id: i64,
+    email: &'a str,
+    phone: &'a str,
+    password: &'a str,
+) -> ContactChange<'a> {
     ContactChange {
+        account_id,
+        // No session of these accounts is ended in these tests.
+        session_id: 0,
         email,
         phone,
         current_password: password,
@@ -35,8 +43,8 @@ async fn problems(
     match change_contacts(
         db,
         &HASHER,
-        account,
-        &change(email, phone, password),
+        &THROTTLE,
+        &change(account, email, phone, password),
         Utc::now(),
     )
     .await
@@ -74,8 +82,8 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
     let changed = change_contacts(
         db,
         &HASHER,
-        account,
-        &change(" Bakyt@Mail.kg ", "+996 (555) 12-34-56", PASSWORD),
+        &THROTTLE,
+        &change(account, " Bakyt@Mail.kg ", "+996 (555) 12-34-56", PASSWORD),
         Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
     )
     .await
@@ -92,8 +100,8 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
     let same = change_contacts(
         db,
         &HASHER,
-        account,
-        &change("bakyt@mail.kg", "+996555123456", PASSWORD),
+        &THROTTLE,
+        &change(account, "bakyt@mail.kg", "+996555123456", PASSWORD),
         Utc::now(),
     )
     .await
@@ -108,3 +116,58 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
     );
 }
 on_both_databases!(contacts, contacts_change_with_the_password_and_are_recorded);
+
+async fn wrong_passwords_in_the_cabinet_end_the_session(db: &DatabaseConnection) {
+    use domain::{
+        reauthentication::SESSION_ENDS_AFTER,
+        sessions::{SessionEnd, SessionPolicy, authenticate, start_session},
+        sign_in::{SignInError, SignInForm, sign_in},
+    };
+
+    let account = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
+    let stolen = start_session(db, account, "a", "Intruder", now, SessionPolicy::default())
+        .await
+        .unwrap();
+    let guess = |at| async move {
+        change_contacts(
+            db,
+            &HASHER,
+            &THROTTLE,
+            &ContactChange {
+                session_id: stolen.session_id,
+                ..change(account, "mine@evil.example", "", "guess")
+            },
+            at,
+        )
+        .await
+    };
+    for _ in 1..SESSION_ENDS_AFTER {
+        assert!(matches!(
+            guess(now).await,
+            Err(ContactError::Invalid(problems)) if problems == [P::CurrentPasswordWrong]
+        ));
+    }
+    assert!(
+        matches!(guess(now).await, Err(ContactError::SessionEnded)),
+        "the session holding the guesses ends"
+    );
+    assert_eq!(
+        authenticate(db, &stolen.token, now, SessionPolicy::default())
+            .await
+            .unwrap(),
+        Err(SessionEnd::Revoked)
+    );
+    // And the guesses count where sign-in counts them: the owner's account now waits.
+    let form = SignInForm {
+        identifier: "21503199000123".into(),
+        password: "another guess".into(),
+        address: "b".into(),
+        user_agent: "Intruder".into(),
+    };
+    assert!(matches!(
+        sign_in(db, &HASHER, &THROTTLE, &form, now, SessionPolicy::default()).await,
+        Err(SignInError::Throttled(_))
+    ));
+}
+on_both_databases!(session_ends, wrong_passwords_in_the_cabinet_end_the_session);

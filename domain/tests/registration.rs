@@ -14,7 +14,8 @@ use domain::{
     identity::PinProblem,
     password::{PasswordHasher, PasswordProblem},
     registration::{
-        AccountKind, RegistrationError, RegistrationForm, RegistrationProblem as P, register,
+        AccountKind, RegisteredAccount, Registration, RegistrationError, RegistrationForm,
+        RegistrationProblem as P, register,
     },
 };
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
@@ -52,11 +53,19 @@ fn organization() -> RegistrationForm {
     }
 }
 
+/// The account a registration created.
+fn created(outcome: Result<Registration, RegistrationError>) -> RegisteredAccount {
+    match outcome {
+        Ok(Registration::Created(account)) => account,
+        other => panic!("expected a new account, got {other:?}"),
+    }
+}
+
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
 }
 
-fn problems(outcome: Result<domain::registration::RegisteredAccount, RegistrationError>) -> Vec<P> {
+fn problems(outcome: Result<Registration, RegistrationError>) -> Vec<P> {
     match outcome {
         Err(RegistrationError::Invalid(problems)) => problems,
         other => panic!("expected problems, got {other:?}"),
@@ -64,7 +73,7 @@ fn problems(outcome: Result<domain::registration::RegisteredAccount, Registratio
 }
 
 async fn an_individual_is_registered_with_both_evidence_records(db: &DatabaseConnection) {
-    let registered = register(db, &HASHER, &individual(), now()).await.unwrap();
+    let registered = created(register(db, &HASHER, &individual(), now()).await);
     assert_eq!(registered.kind, AccountKind::Individual);
 
     let stored = account::Entity::find_by_id(registered.account_id)
@@ -116,7 +125,7 @@ on_both_databases!(
 async fn an_organization_registers_through_its_representative(db: &DatabaseConnection) {
     // The representative may also hold an individual account of their own.
     register(db, &HASHER, &individual(), now()).await.unwrap();
-    let registered = register(db, &HASHER, &organization(), now()).await.unwrap();
+    let registered = created(register(db, &HASHER, &organization(), now()).await);
     assert_eq!(registered.kind, AccountKind::Organization);
     let stored = account::Entity::find_by_id(registered.account_id)
         .one(db)
@@ -222,36 +231,42 @@ async fn every_field_is_checked_at_once(db: &DatabaseConnection) {
         email: "".into(),
         ..individual()
     };
-    assert!(
-        register(db, &HASHER, &phone_only, now()).await.is_ok(),
-        "a phone alone is a contact"
-    );
+    created(register(db, &HASHER, &phone_only, now()).await);
 }
 on_both_databases!(every_field, every_field_is_checked_at_once);
 
-async fn a_registered_pin_or_email_is_refused_without_detail(db: &DatabaseConnection) {
-    register(db, &HASHER, &individual(), now()).await.unwrap();
+async fn a_registered_pin_or_email_is_not_revealed_and_its_owner_is_told(db: &DatabaseConnection) {
+    let owner = created(register(db, &HASHER, &individual(), now()).await).account_id;
     let same_pin = RegistrationForm {
         email: "other@mail.kg".into(),
         ..individual()
     };
-    assert_eq!(
-        problems(register(db, &HASHER, &same_pin, now()).await),
-        [P::AlreadyRegistered]
-    );
     let same_email = RegistrationForm {
         pin: "11002198012345".into(),
         ..individual()
     };
-    assert_eq!(
-        problems(register(db, &HASHER, &same_email, now()).await),
-        [P::EmailTaken]
-    );
+    for attempt in [same_pin, same_email] {
+        assert_eq!(
+            register(db, &HASHER, &attempt, now()).await.unwrap(),
+            Registration::AlreadyExists,
+            "the same success-shaped answer as a new account gets"
+        );
+    }
     assert_eq!(account::Entity::find().count(db).await.unwrap(), 1);
+    let inbox = domain::inbox::page(db, owner, 1, 10).await.unwrap();
+    assert_eq!(
+        inbox
+            .messages
+            .iter()
+            .filter(|m| m.kind == domain::inbox::kinds::REGISTRATION_ATTEMPT)
+            .count(),
+        2,
+        "the owner hears of both"
+    );
 }
 on_both_databases!(
-    duplicates_refused,
-    a_registered_pin_or_email_is_refused_without_detail
+    duplicates_silent,
+    a_registered_pin_or_email_is_not_revealed_and_its_owner_is_told
 );
 
 async fn a_form_showing_an_old_agreement_version_is_refused(db: &DatabaseConnection) {
@@ -284,3 +299,40 @@ async fn acceptance_records_cannot_be_changed_or_deleted(db: &DatabaseConnection
     );
 }
 on_both_databases!(append_only, acceptance_records_cannot_be_changed_or_deleted);
+
+async fn names_are_stored_as_visible_text(db: &DatabaseConnection) {
+    let tricky = RegistrationForm {
+        full_name: "Асанов\u{202E}  Бакыт\u{200B}".into(),
+        ..individual()
+    };
+    let registered = created(register(db, &HASHER, &tricky, now()).await);
+    let stored = account::Entity::find_by_id(registered.account_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.full_name, "Асанов Бакыт");
+}
+on_both_databases!(visible_names, names_are_stored_as_visible_text);
+
+async fn the_pseudonymizing_update_cannot_change_the_texts_hash(db: &DatabaseConnection) {
+    register(db, &HASHER, &individual(), now()).await.unwrap();
+    // What a deletion does is allowed; the same with another hash is not.
+    let forged = db
+        .execute_unprepared(
+            "UPDATE acceptance_record SET subject = 'p-0123', address = '', user_agent = '', \
+             text_sha256 = 'forged'",
+        )
+        .await;
+    assert!(forged.is_err(), "the hash of the text shown is pinned");
+    let pseudonymized = db
+        .execute_unprepared(
+            "UPDATE acceptance_record SET subject = 'p-0123', address = '', user_agent = ''",
+        )
+        .await;
+    assert!(pseudonymized.is_ok(), "{pseudonymized:?}");
+}
+on_both_databases!(
+    hash_pinned,
+    the_pseudonymizing_update_cannot_change_the_texts_hash
+);

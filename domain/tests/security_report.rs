@@ -1,6 +1,7 @@
 //! Reporting unauthorized access against real databases: every session ends, the old
-//! password stops, flagged events and the incident are kept, and the one-time link sets a
-//! new password once.
+//! password stops, flagged events and the incident are kept, pending sign-ins die, and the
+//! new password is set only with proof of ownership (the old password, and the code with
+//! two-step verification on), never with anything the reporting session received.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,13 +12,13 @@ use domain::{
     DatabaseConnection,
     entities::incident,
     history::{self, Group},
-    security_report::{self, RenewalError, Report, ReportError},
+    second_factor::{self, ChallengeAnswer, ChallengeError},
+    security_report::{self, Renewal, RenewalError, RenewalProblem, Report, ReportError},
     sessions::{SessionEnd, SessionPolicy, authenticate},
-    sign_in::{SignInError, SignInForm, sign_in},
-    throttle::ADDRESS_LIMIT,
+    sign_in::{SignInError, SignInForm, SignInStep, sign_in},
 };
 use sea_orm::EntityTrait;
-use support::{HASHER, PASSWORD};
+use support::{HASHER, PASSWORD, THROTTLE};
 
 const NEW_PASSWORD: &str = "Таластын тоолору 2027";
 
@@ -38,19 +39,12 @@ async fn attempt(
         address: "198.51.100.20".into(),
         user_agent: agent.into(),
     };
-    sign_in(
-        db,
-        &HASHER,
-        &form,
-        at,
-        SessionPolicy::default(),
-        ADDRESS_LIMIT,
-    )
-    .await
-    .map(|step| {
-        let signed_in = step.signed_in().unwrap();
-        (signed_in.session.session_id, signed_in.session.token)
-    })
+    sign_in(db, &HASHER, &THROTTLE, &form, at, SessionPolicy::default())
+        .await
+        .map(|step| {
+            let signed_in = step.signed_in().unwrap();
+            (signed_in.session.session_id, signed_in.session.token)
+        })
 }
 
 const PIN: &str = "21503199000123";
@@ -159,76 +153,163 @@ async fn a_report_ends_everything_and_keeps_the_evidence(db: &DatabaseConnection
 }
 on_both_databases!(report, a_report_ends_everything_and_keeps_the_evidence);
 
-async fn the_renewal_link_sets_a_new_password_once(db: &DatabaseConnection) {
-    let account = support::registered(db, PIN, "bakyt@mail.kg", "Firefox").await;
-    let reported = security_report::report(
+fn report_of(account_id: i64) -> Report<'static> {
+    Report {
+        account_id,
+        description: "",
+        flagged: vec![],
+        address: "198.51.100.20",
+        user_agent: "Firefox",
+    }
+}
+
+async fn renew(
+    db: &DatabaseConnection,
+    identifier: &str,
+    old: &str,
+    code: &str,
+    new: &str,
+    at: DateTime<Utc>,
+) -> Result<i64, RenewalError> {
+    security_report::renew_password(
         db,
-        &Report {
-            account_id: account,
-            description: "",
-            flagged: vec![],
-            address: "a",
-            user_agent: "b",
+        &HASHER,
+        &THROTTLE,
+        &Renewal {
+            identifier,
+            current_password: old,
+            code,
+            new_password: new,
+            address: "198.51.100.20",
+            user_agent: "Firefox",
         },
-        t0(),
+        at,
     )
     .await
-    .unwrap();
-    let token = reported.renewal_token.as_str();
-    let renew = |password: &'static str, token: String, at: DateTime<Utc>| async move {
-        security_report::renew_password(db, &HASHER, &token, password, "a", "b", at).await
-    };
-    assert!(matches!(
-        renew(NEW_PASSWORD, "0".repeat(64), t0()).await,
-        Err(RenewalError::LinkInvalid)
-    ));
-    assert!(matches!(
-        renew(PASSWORD, token.to_owned(), t0()).await,
-        Err(RenewalError::SameAsOld)
-    ));
-    assert!(matches!(
-        renew("short", token.to_owned(), t0()).await,
-        Err(RenewalError::Invalid(_))
-    ));
-    assert!(
-        matches!(
-            renew(NEW_PASSWORD, token.to_owned(), t0() + Duration::hours(2)).await,
-            Err(RenewalError::LinkInvalid),
-        ),
-        "an hour-old link has expired"
+}
+
+fn refused(outcome: Result<i64, RenewalError>) -> RenewalProblem {
+    match outcome {
+        Err(RenewalError::Invalid(problem)) => problem,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn the_new_password_needs_the_old_one_and_is_set_once(db: &DatabaseConnection) {
+    let account = support::registered(db, PIN, "bakyt@mail.kg", "Firefox").await;
+    let reported = security_report::report(db, &report_of(account), t0())
+        .await
+        .unwrap();
+    assert!(reported.reference.starts_with("INC-"));
+    let at = t0() + Duration::minutes(1);
+    assert_eq!(
+        refused(renew(db, PIN, "not the password", "", NEW_PASSWORD, at).await),
+        RenewalProblem::CredentialsWrong
     );
     assert_eq!(
-        renew(NEW_PASSWORD, token.to_owned(), t0() + Duration::minutes(5))
+        refused(renew(db, "11002198012345", PASSWORD, "", NEW_PASSWORD, at).await),
+        RenewalProblem::CredentialsWrong,
+        "an unknown identifier gets the same answer"
+    );
+    assert_eq!(
+        refused(renew(db, PIN, PASSWORD, "", PASSWORD, at).await),
+        RenewalProblem::SameAsOld
+    );
+    assert!(matches!(
+        refused(renew(db, PIN, PASSWORD, "", "short", at).await),
+        RenewalProblem::NewPassword(_)
+    ));
+    // Any spelling of the PIN, as at sign-in.
+    assert_eq!(
+        renew(db, "2-1503199000123", PASSWORD, "", NEW_PASSWORD, at)
             .await
             .unwrap(),
         account
     );
-    assert!(
-        matches!(
-            renew(
-                "Another new password 2028",
-                token.to_owned(),
-                t0() + Duration::minutes(6)
-            )
-            .await,
-            Err(RenewalError::LinkInvalid)
-        ),
-        "used once only"
+    assert_eq!(
+        refused(renew(db, PIN, NEW_PASSWORD, "", "Another new password 2028", at).await),
+        RenewalProblem::NotRequired,
+        "renewed once; later changes go through the cabinet"
     );
     assert!(
-        attempt(
-            db,
-            PIN,
-            NEW_PASSWORD,
-            "Firefox",
-            t0() + Duration::minutes(7)
-        )
-        .await
-        .is_ok()
+        attempt(db, PIN, NEW_PASSWORD, "Firefox", at + Duration::minutes(1))
+            .await
+            .is_ok()
     );
     assert!(matches!(
-        attempt(db, PIN, PASSWORD, "Firefox", t0() + Duration::minutes(8)).await,
+        attempt(db, PIN, PASSWORD, "Firefox", at + Duration::minutes(2)).await,
         Err(SignInError::InvalidCredentials)
     ));
 }
-on_both_databases!(renewal, the_renewal_link_sets_a_new_password_once);
+on_both_databases!(renewal, the_new_password_needs_the_old_one_and_is_set_once);
+
+async fn with_two_step_verification_the_renewal_needs_a_code_and_pending_sign_ins_die(
+    db: &DatabaseConnection,
+) {
+    let account = support::registered(db, PIN, "bakyt@mail.kg", "Firefox").await;
+    let (secret, _) = support::two_step_on(db, account, t0()).await;
+    // An intruder with the password waits at the code step; the owner reports.
+    let form = SignInForm {
+        identifier: PIN.into(),
+        password: PASSWORD.into(),
+        address: "198.51.100.66".into(),
+        user_agent: "Intruder".into(),
+    };
+    let challenge = match sign_in(
+        db,
+        &HASHER,
+        &THROTTLE,
+        &form,
+        t0(),
+        SessionPolicy::default(),
+    )
+    .await
+    .unwrap()
+    {
+        SignInStep::CodeRequired { challenge } => challenge,
+        SignInStep::SignedIn(_) => panic!("a code is due"),
+    };
+    security_report::report(db, &report_of(account), t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    let later = t0() + Duration::minutes(2);
+    let answer = ChallengeAnswer {
+        token: challenge,
+        code: second_factor::current_code(&secret, later).unwrap(),
+        address: "198.51.100.66".into(),
+        user_agent: "Intruder".into(),
+    };
+    assert!(
+        matches!(
+            second_factor::answer_challenge(
+                db,
+                &THROTTLE,
+                &answer,
+                later,
+                SessionPolicy::default()
+            )
+            .await,
+            Err(ChallengeError::Over)
+        ),
+        "the challenge opened before the report is gone"
+    );
+    assert_eq!(
+        refused(renew(db, PIN, PASSWORD, "", NEW_PASSWORD, later).await),
+        RenewalProblem::CodeMissing
+    );
+    assert_eq!(
+        refused(renew(db, PIN, PASSWORD, "000000", NEW_PASSWORD, later).await),
+        RenewalProblem::CodeWrong
+    );
+    let code = second_factor::current_code(&secret, later).unwrap();
+    assert_eq!(
+        renew(db, PIN, PASSWORD, &code, NEW_PASSWORD, later)
+            .await
+            .unwrap(),
+        account
+    );
+}
+on_both_databases!(
+    renewal_with_a_code,
+    with_two_step_verification_the_renewal_needs_a_code_and_pending_sign_ins_die
+);

@@ -15,6 +15,7 @@ use domain::{
     sign_in::{SignInError, SignInForm, sign_in},
     throttle::{ADDRESS_LIMIT, Throttled},
 };
+use support::THROTTLE;
 
 static HASHER: LazyLock<PasswordHasher> =
     LazyLock::new(|| PasswordHasher::with_concurrency(2).unwrap());
@@ -63,10 +64,10 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
     let by_pin = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("2 1503 1990 00123", PASSWORD, "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await
     .unwrap()
@@ -75,10 +76,10 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
     let by_email = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt(" Bakyt@Mail.kg ", PASSWORD, "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await
     .unwrap()
@@ -92,10 +93,10 @@ async fn each_identifier_signs_in_with_a_fresh_session(db: &DatabaseConnection) 
     let by_inn = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("01234567890123", PASSWORD, "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await
     .unwrap()
@@ -119,19 +120,19 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(db: &DatabaseConnect
     let wrong = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("21503199000123", "wrong password", "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await;
     let unknown = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("11002198012345", PASSWORD, "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await;
     assert!(matches!(wrong, Err(SignInError::InvalidCredentials)));
@@ -140,10 +141,10 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(db: &DatabaseConnect
         sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt(" ", PASSWORD, "a"),
             t0(),
             policy,
-            ADDRESS_LIMIT
         )
         .await,
         Err(SignInError::Incomplete)
@@ -164,10 +165,10 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
             let outcome = sign_in(
                 db,
                 &HASHER,
+                &THROTTLE,
                 &attempt(identifier, "nope", &format!("addr-{identifier}")),
                 at,
                 policy,
-                ADDRESS_LIMIT,
             )
             .await;
             assert!(matches!(outcome, Err(SignInError::InvalidCredentials)));
@@ -176,10 +177,10 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
         let early = sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt(identifier, PASSWORD, "elsewhere"),
             at + Duration::seconds(10),
             policy,
-            ADDRESS_LIMIT,
         )
         .await;
         match early {
@@ -192,20 +193,20 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
         let sixth = sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt(identifier, "nope", "elsewhere"),
             at,
             policy,
-            ADDRESS_LIMIT,
         )
         .await;
         assert!(matches!(sixth, Err(SignInError::InvalidCredentials)));
         let next = sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt(identifier, PASSWORD, "elsewhere"),
             at + Duration::seconds(59),
             policy,
-            ADDRESS_LIMIT,
         )
         .await;
         match next {
@@ -221,10 +222,10 @@ async fn repeated_failures_wait_longer_and_longer(db: &DatabaseConnection) {
         sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt("21503199000123", PASSWORD, "elsewhere"),
             later,
             policy,
-            ADDRESS_LIMIT
         )
         .await
         .is_ok()
@@ -242,10 +243,10 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
             sign_in(
                 db,
                 &HASHER,
+                &THROTTLE,
                 &attempt(&who, "nope", "203.0.113.5"),
                 at,
                 policy,
-                ADDRESS_LIMIT
             )
             .await,
             Err(SignInError::InvalidCredentials)
@@ -254,10 +255,10 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
     let blocked = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("21503199000123", PASSWORD, "203.0.113.5"),
         t0() + Duration::seconds(30),
         policy,
-        ADDRESS_LIMIT,
     )
     .await;
     match blocked {
@@ -269,20 +270,20 @@ async fn one_address_gets_twenty_attempts_a_minute(db: &DatabaseConnection) {
     let other_address = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("21503199000123", PASSWORD, "203.0.113.6"),
         t0() + Duration::seconds(30),
         policy,
-        ADDRESS_LIMIT,
     )
     .await;
     assert!(other_address.is_ok(), "another address is not affected");
     let after = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("21503199000123", PASSWORD, "203.0.113.5"),
         t0() + Duration::seconds(61),
         policy,
-        ADDRESS_LIMIT,
     )
     .await;
     assert!(after.is_ok(), "the window moves on");
@@ -293,7 +294,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
     db: &DatabaseConnection,
 ) {
     use domain::password_change::{
-        PasswordChangeError, PasswordChangeProblem as P, change_password,
+        PasswordChange, PasswordChangeError, PasswordChangeProblem as P, change_password,
     };
 
     registered(db).await;
@@ -301,10 +302,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
     let here = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("21503199000123", PASSWORD, "a"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await
     .unwrap()
@@ -313,10 +314,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
     let there = sign_in(
         db,
         &HASHER,
+        &THROTTLE,
         &attempt("bakyt@mail.kg", PASSWORD, "b"),
         t0(),
         policy,
-        ADDRESS_LIMIT,
     )
     .await
     .unwrap()
@@ -328,17 +329,27 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         Err(PasswordChangeError::Invalid(problem)) => problem,
         other => panic!("expected a refusal, got {other:?}"),
     };
+    let change = |current: &'static str, new: &'static str| PasswordChange {
+        account_id: account,
+        session_id: keep,
+        current,
+        new,
+        address: "a",
+        user_agent: "Firefox",
+    };
     let new = "Нарын дарыясы 1987";
     assert_eq!(
-        refused(change_password(db, &HASHER, account, keep, "wrong", new, t0()).await),
+        refused(change_password(db, &HASHER, &THROTTLE, &change("wrong", new), t0()).await),
         P::CurrentPasswordWrong
     );
     assert_eq!(
-        refused(change_password(db, &HASHER, account, keep, PASSWORD, PASSWORD, t0()).await),
+        refused(change_password(db, &HASHER, &THROTTLE, &change(PASSWORD, PASSWORD), t0()).await),
         P::Unchanged
     );
     assert_eq!(
-        refused(change_password(db, &HASHER, account, keep, PASSWORD, "qwerty123", t0()).await),
+        refused(
+            change_password(db, &HASHER, &THROTTLE, &change(PASSWORD, "qwerty123"), t0()).await
+        ),
         P::NewPassword(domain::password::PasswordProblem::TooCommon)
     );
     assert!(
@@ -350,7 +361,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
     );
 
     assert_eq!(
-        change_password(db, &HASHER, account, keep, PASSWORD, new, t0())
+        change_password(db, &HASHER, &THROTTLE, &change(PASSWORD, new), t0())
             .await
             .unwrap(),
         1
@@ -374,10 +385,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt("21503199000123", PASSWORD, "c"),
             later,
             policy,
-            ADDRESS_LIMIT
         )
         .await,
         Err(SignInError::InvalidCredentials)
@@ -386,10 +397,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         sign_in(
             db,
             &HASHER,
+            &THROTTLE,
             &attempt("21503199000123", new, "c"),
             later,
             policy,
-            ADDRESS_LIMIT
         )
         .await
         .is_ok()
@@ -399,3 +410,141 @@ on_both_databases!(
     password_change,
     changing_the_password_needs_the_current_one_and_ends_other_sessions
 );
+
+async fn every_spelling_of_an_identifier_counts_against_the_one_account(db: &DatabaseConnection) {
+    registered(db).await;
+    let policy = SessionPolicy::default();
+    let mut at = t0();
+    // Five failures, each spelled differently, from five addresses.
+    for (i, spelling) in [
+        "21503199000123",
+        "2-1503199000123",
+        "215031 99000123",
+        "2150-3199000123",
+        " BAKYT@mail.kg",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        at += Duration::seconds(1);
+        let outcome = sign_in(
+            db,
+            &HASHER,
+            &THROTTLE,
+            &attempt(spelling, "nope", &format!("198.51.100.{i}")),
+            at,
+            policy,
+        )
+        .await;
+        assert!(
+            matches!(outcome, Err(SignInError::InvalidCredentials)),
+            "{spelling}: {outcome:?}"
+        );
+    }
+    // The right password through yet another spelling waits like any sixth attempt.
+    let sixth = sign_in(
+        db,
+        &HASHER,
+        &THROTTLE,
+        &attempt("21503-199000-123", PASSWORD, "198.51.100.9"),
+        at + Duration::seconds(5),
+        policy,
+    )
+    .await;
+    match sixth {
+        Err(SignInError::Throttled(Throttled { retry_at })) => {
+            assert_eq!(retry_at, at + Duration::seconds(30))
+        }
+        other => panic!("the account waits whatever the spelling, got {other:?}"),
+    }
+}
+on_both_databases!(
+    spellings,
+    every_spelling_of_an_identifier_counts_against_the_one_account
+);
+
+async fn parallel_attempts_cannot_pass_the_failure_limit_together(db: &DatabaseConnection) {
+    registered(db).await;
+    let policy = SessionPolicy::default();
+    for second in 1..=4 {
+        let outcome = sign_in(
+            db,
+            &HASHER,
+            &THROTTLE,
+            &attempt("21503199000123", "nope", "198.51.100.1"),
+            t0() + Duration::seconds(second),
+            policy,
+        )
+        .await;
+        assert!(matches!(outcome, Err(SignInError::InvalidCredentials)));
+    }
+    // One failure is left before the wait; twelve guesses arrive at once.
+    let at = t0() + Duration::seconds(10);
+    let guesses = (0..12).map(|i| {
+        let form = attempt("21503199000123", &format!("guess {i}"), "198.51.100.2");
+        async move { sign_in(db, &HASHER, &THROTTLE, &form, at, policy).await }
+    });
+    let outcomes = futures::future::join_all(guesses).await;
+    let tested = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(SignInError::InvalidCredentials)))
+        .count();
+    let waiting = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(SignInError::Throttled(_))))
+        .count();
+    assert_eq!(
+        (tested, waiting),
+        (1, 11),
+        "one guess was tested, the others wait: {outcomes:?}"
+    );
+}
+on_both_databases!(
+    parallel_guesses,
+    parallel_attempts_cannot_pass_the_failure_limit_together
+);
+
+async fn the_throttle_holds_no_identifier_or_address(db: &DatabaseConnection) {
+    use sea_orm::EntityTrait;
+    use sha2::{Digest, Sha256};
+
+    registered(db).await;
+    for (identifier, address) in [
+        ("21503199000123", "198.51.100.77"),
+        ("19999999999999", "198.51.100.78"),
+    ] {
+        let _ = sign_in(
+            db,
+            &HASHER,
+            &THROTTLE,
+            &attempt(identifier, "nope", address),
+            t0(),
+            SessionPolicy::default(),
+        )
+        .await;
+    }
+    let rows = domain::entities::throttle::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        4,
+        "an account, an unknown identifier, two addresses"
+    );
+    let text = format!("{rows:?}");
+    for secret in [
+        "21503199000123",
+        "19999999999999",
+        "198.51.100.77",
+        "198.51.100.78",
+        &hex::encode(Sha256::digest(b"21503199000123")),
+        &hex::encode(Sha256::digest(b"19999999999999")),
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} is not in the throttle table"
+        );
+    }
+}
+on_both_databases!(keyed, the_throttle_holds_no_identifier_or_address);

@@ -32,6 +32,7 @@ fn status_for(error: &AppError) -> StatusCode {
         AppError::AgreementPending => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::ServiceStopped => StatusCode::FORBIDDEN,
+        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -71,6 +72,11 @@ pub async fn server_fn_errors(request: Request, next: Next) -> Response {
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = Response::from_parts(parts, Body::from(bytes));
             *response.status_mut() = status;
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, http::HeaderValue::from_static("2"));
+            }
             response
         }
         _ => response,

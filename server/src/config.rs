@@ -144,6 +144,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_document_mb: u64,
 
+    /// How many documents one account may hold.
+    #[arg(long, env = "PORTAL_MAX_ACCOUNT_DOCUMENTS", default_value_t = 500, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_account_documents: u64,
+
     /// How much one account may store in documents, in MiB.
     #[arg(long, env = "PORTAL_MAX_ACCOUNT_DOCUMENTS_MB", default_value_t = 200, global = true,
           value_parser = clap::value_parser!(u64).range(1..=102_400))]
@@ -169,6 +174,12 @@ pub struct Config {
         global = true
     )]
     pub retention_legal_basis: String,
+
+    /// The server's secret key, 64 hexadecimal characters: throttling keys are made with it.
+    /// Every server of one deployment needs the same key. Unset: a key file in the data
+    /// directory (`secret.key`), made on first start.
+    #[arg(long, env = "PORTAL_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
 
     /// Seconds a client may take to send a request's headers before the connection closes.
     #[arg(long, env = "PORTAL_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, global = true,
@@ -228,6 +239,7 @@ impl Config {
             domain::documents::DocumentLimits {
                 max_file_bytes: self.max_document_mb * 1024 * 1024,
                 max_account_bytes: self.max_account_documents_mb * 1024 * 1024,
+                max_account_documents: self.max_account_documents,
                 retention: chrono::Duration::days(i64::from(self.document_retention_days)),
             },
         )
@@ -239,6 +251,20 @@ impl Config {
             retained_for: chrono::Duration::days(
                 365 * i64::from(self.deleted_records_retention_years),
             ),
+        }
+    }
+
+    /// The server's secret key: the configured one, else the data directory's key file.
+    pub fn server_secret(&self) -> Result<domain::secret::ServerSecret, String> {
+        match self
+            .secret_key
+            .as_deref()
+            .filter(|key| !key.trim().is_empty())
+        {
+            Some(key) => domain::secret::ServerSecret::from_hex(key)
+                .map_err(|e| format!("PORTAL_SECRET_KEY: {e}")),
+            None => domain::secret::ServerSecret::load_or_create(&self.data_dir.join("secret.key"))
+                .map_err(|e| e.to_string()),
         }
     }
 

@@ -148,6 +148,7 @@ fn refusal(error: &UploadError) -> UploadOutcome {
         UploadError::Empty => UploadOutcome::Empty,
         UploadError::TooLarge { .. } => UploadOutcome::TooLarge,
         UploadError::QuotaExceeded { .. } => UploadOutcome::Quota,
+        UploadError::TooMany { .. } => UploadOutcome::TooMany,
         UploadError::UnsupportedType => UploadOutcome::UnsupportedType,
         UploadError::NoAccount
         | UploadError::Injected
@@ -159,7 +160,7 @@ fn refusal(error: &UploadError) -> UploadOutcome {
     }
 }
 
-/// `GET /cabinet/documents/{id}/download`: the file, after its SHA-256 is checked.
+/// `POST /cabinet/documents/{id}/download`: the file, after its SHA-256 is checked.
 pub async fn download(
     State(state): State<AppState>,
     session: Option<Extension<CurrentSession>>,
@@ -255,7 +256,7 @@ pub fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-/// `GET /cabinet/export/download`: everything the portal holds about the account, as one
+/// `POST /cabinet/export/download`: everything the portal holds about the account, as one
 /// ZIP (see `domain::export`).
 pub async fn export(
     State(state): State<AppState>,
@@ -312,12 +313,16 @@ pub async fn export(
 /// `GET /account/deleted/receipt.txt`: the deletion receipt this browser may still see, as a
 /// text file in the reader's language (see `app::pages::delete_account`).
 pub async fn deletion_receipt(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    use app::pages::delete_account::{RECEIPT_COOKIE, ReceiptView, receipt_text};
+    use app::{
+        pages::delete_account::{ReceiptView, receipt_text},
+        server::PortalCookie,
+    };
 
     let locale = locale_of(&headers);
-    let token = app::server::cookie_value(&headers, RECEIPT_COOKIE).unwrap_or_default();
+    let cookie = PortalCookie::DeletionReceipt.name(state.context.https);
+    let token = app::server::cookie_value(&headers, &cookie).unwrap_or_default();
     let receipt =
-        domain::deletion::receipt_by_token(&state.context.db, token, chrono::Utc::now()).await;
+        domain::deletion::receipt_by_token(&state.context.db, &token, chrono::Utc::now()).await;
     let receipt = match receipt {
         Ok(Some(receipt)) => receipt,
         Ok(None) => return Redirect::to("/account/deleted").into_response(),

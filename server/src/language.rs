@@ -6,6 +6,7 @@
 //! hydration then reads. The browser remembers it in a cookie that this middleware alone
 //! writes, when it came from the address or was not remembered yet.
 
+use app::server::PortalCookie;
 use axum::{
     extract::{Request, State},
     middleware::Next,
@@ -15,9 +16,8 @@ use http::{HeaderValue, header};
 
 use crate::router::AppState;
 
-pub const LANGUAGE_COOKIE: &str = "portal_lang";
 pub const SUPPORTED: [&str; 3] = ["ky", "ru", "en"];
-const REMEMBER_SECONDS: u32 = 365 * 24 * 60 * 60;
+const REMEMBER_SECONDS: i64 = 365 * 24 * 60 * 60;
 
 fn supported(code: &str) -> Option<&'static str> {
     let code = code.trim().to_ascii_lowercase();
@@ -34,8 +34,10 @@ pub fn from_query(query: Option<&str>) -> Option<&'static str> {
 }
 
 /// The remembered language in the request's cookies, if any.
-pub fn from_cookie(headers: &http::HeaderMap) -> Option<&'static str> {
-    app::server::cookie_value(headers, LANGUAGE_COOKIE).and_then(supported)
+pub fn from_cookie(headers: &http::HeaderMap, https: bool) -> Option<&'static str> {
+    app::server::cookie_value(headers, &PortalCookie::Language.name(https))
+        .as_deref()
+        .and_then(supported)
 }
 
 /// The supported language the browser prefers most, by quality then by order.
@@ -65,7 +67,8 @@ pub async fn negotiate_language(
 ) -> Response {
     let headers = request.headers();
     let requested = from_query(request.uri().query());
-    let remembered = from_cookie(headers);
+    let https = state.context.https;
+    let remembered = from_cookie(headers, https);
     let chosen = requested
         .or(remembered)
         .or_else(|| {
@@ -83,8 +86,7 @@ pub async fn negotiate_language(
 
     let mut response = next.run(request).await;
     if remembered != Some(chosen) {
-        let cookie =
-            format!("{LANGUAGE_COOKIE}={chosen}; Path=/; Max-Age={REMEMBER_SECONDS}; SameSite=Lax");
+        let cookie = PortalCookie::Language.set_cookie_header(https, chosen, REMEMBER_SECONDS);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -123,7 +125,15 @@ mod tests {
             headers.insert(header::COOKIE, HeaderValue::from_static(line));
             headers
         };
-        assert_eq!(from_cookie(&cookies("x=y; portal_lang=ru")), Some("ru"));
-        assert_eq!(from_cookie(&cookies("portal_lang=de")), None);
+        assert_eq!(
+            from_cookie(&cookies("x=y; portal_lang=ru"), false),
+            Some("ru")
+        );
+        assert_eq!(from_cookie(&cookies("portal_lang=de"), false), None);
+        assert_eq!(
+            from_cookie(&cookies("__Host-portal_lang=en"), true),
+            Some("en")
+        );
+        assert_eq!(from_cookie(&cookies("portal_lang=en"), true), None);
     }
 }

@@ -73,17 +73,14 @@ async fn serve(config: Config) -> Result<(), String> {
     domain::deletion::finish_file_removals(&db, &documents)
         .await
         .map_err(|e| format!("cannot finish the removals of deleted accounts' files: {e}"))?;
-    // Files left by uploads that never committed (a crash) go; those younger than an hour
-    // may be another server's upload in progress.
-    let swept = domain::documents::sweep(
-        &db,
-        &documents,
-        std::time::SystemTime::now() - std::time::Duration::from_secs(3600),
-    )
-    .await
-    .map_err(|e| format!("cannot prepare the document store: {e}"))?;
-    tracing::info!(?swept, root = %documents.root().display(), "document store ready");
+    // Housekeeping now (files left by uploads that never committed, expired drafts and
+    // challenges) and then every ten minutes.
+    let tidied = domain::maintenance::tidy(&db, &documents, chrono::Utc::now()).await;
+    tracing::info!(?tidied, root = %documents.root().display(), "document store ready");
+    tokio::spawn(maintenance(db.clone(), documents.clone()));
     let hasher = domain::password::PasswordHasher::new().map_err(|e| e.to_string())?;
+    let throttle =
+        domain::throttle::Throttle::new(config.server_secret()?, config.attempts_per_address);
     let sessions = config.session_policy();
     let state = AppState {
         leptos_options,
@@ -93,7 +90,7 @@ async fn serve(config: Config) -> Result<(), String> {
             hasher,
             sessions,
             https: config.https,
-            attempts_per_address_per_minute: config.attempts_per_address,
+            throttle,
             documents,
             retention: config.retention_policy(),
             retention_legal_basis: config.retention_legal_basis.trim().to_owned(),
@@ -110,6 +107,17 @@ async fn serve(config: Config) -> Result<(), String> {
     listener::serve(listener, router(state), timeouts, shutdown_signal())
         .await
         .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Housekeeping every ten minutes (see `domain::maintenance`).
+async fn maintenance(db: domain::DatabaseConnection, documents: domain::documents::DocumentStore) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let tidied = domain::maintenance::tidy(&db, &documents, chrono::Utc::now()).await;
+        tracing::debug!(?tidied, "housekeeping");
+    }
 }
 
 async fn shutdown_signal() {

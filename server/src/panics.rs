@@ -38,7 +38,8 @@ fn panic_text(payload: &(dyn Any + Send)) -> &str {
 /// Logs every panic through `tracing`, so that it carries the span it happened in (for a
 /// request: its method, path and request id) and reaches the same log as everything else.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
         let text = panic_text(info.payload());
         let location = info
             .location()
@@ -48,6 +49,8 @@ pub fn install_panic_hook() {
             tracing::warn!(%location, panic = text, "a reactive task outlived its render");
         } else {
             tracing::error!(%location, panic = text, "panicked");
+            // And as Rust prints it (with a backtrace when asked), on standard error.
+            previous(info);
         }
     }));
 }

@@ -84,8 +84,12 @@ pub fn router(state: AppState) -> Router {
     let files = Router::new()
         .route("/cabinet/documents/upload", post(documents::upload))
         .layer(DefaultBodyLimit::max(upload_limit))
-        .route("/cabinet/documents/{id}/download", get(documents::download))
-        .route("/cabinet/export/download", get(documents::export))
+        // Downloads are POSTs: each is recorded in the history.
+        .route(
+            "/cabinet/documents/{id}/download",
+            post(documents::download),
+        )
+        .route("/cabinet/export/download", post(documents::export))
         .route(
             "/account/deleted/receipt.txt",
             get(documents::deletion_receipt),

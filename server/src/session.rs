@@ -12,7 +12,7 @@ use http::{HeaderValue, header};
 use app::{
     error::AppError,
     pages::agreement_update,
-    server::{CurrentSession, EndedSession, cookie_value, session_cookie_name},
+    server::{CurrentSession, EndedSession, PortalCookie, cookie_value},
 };
 
 use crate::router::AppState;
@@ -30,8 +30,10 @@ pub async fn load_session(
     if request.uri().path().starts_with(ASSETS_PREFIX) {
         return next.run(request).await;
     }
-    let token =
-        cookie_value(request.headers(), session_cookie_name(context.https)).map(str::to_owned);
+    let token = cookie_value(
+        request.headers(),
+        &PortalCookie::Session.name(context.https),
+    );
     let mut signed_in = false;
     if let Some(token) = token {
         let now = chrono::Utc::now();
@@ -86,6 +88,7 @@ struct GateTarget {
     path: String,
     path_and_query: String,
     accepts_html: bool,
+    locale: app::i18n::Locale,
 }
 
 impl GateTarget {
@@ -101,6 +104,7 @@ impl GateTarget {
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.contains("text/html")),
+            locale: crate::api_errors::app_locale(request),
         }
     }
 }
@@ -119,10 +123,11 @@ async fn agreement_gate(
     match domain::agreement::pending_acceptance(&context.db, account_id, now).await {
         Ok(Some(_)) => {}
         Ok(None) => return None,
-        // The request goes on; whatever it needs from the database fails on its own terms.
+        // Closed when unsure: without knowing whether the agreement was accepted, nothing
+        // behind the gate is served.
         Err(error) => {
             tracing::error!(%error, "could not check the agreement gate");
-            return None;
+            return Some(gate_unavailable(target));
         }
     }
     let server_function = path.starts_with("/api/");
@@ -137,4 +142,29 @@ async fn agreement_gate(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Some(response)
+}
+
+/// 503 while the gate cannot be checked: a short page, or for JavaScript the internal error.
+fn gate_unavailable(target: &GateTarget) -> Response {
+    let mut response = if target.path.starts_with("/api/") && !target.accepts_html {
+        crate::api_errors::json_error(&AppError::Internal)
+    } else {
+        let locale = target.locale;
+        crate::api_errors::short_page(
+            locale,
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            app::error::message(locale, app::error::MessageKey::Internal),
+            "/",
+            app::error::go_back_label(locale),
+        )
+        .into_response()
+    };
+    *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

@@ -295,7 +295,11 @@ async fn declining_to_export_keeps_the_session_for_the_export_only() {
     let (status, _, body) = page(&app, "/cabinet/export?declined=1&lang=en", Some(&session)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Your decline is recorded"));
-    let download = send(&app, with_cookie(get("/cabinet/export/download"), &session)).await;
+    let download = send(
+        &app,
+        with_cookie(post("/cabinet/export/download"), &session),
+    )
+    .await;
     assert_eq!(download.status(), StatusCode::OK);
     // The rest of the cabinet stays behind the gate.
     let (status, location, _) = page(&app, "/cabinet/documents", Some(&session)).await;

@@ -73,14 +73,42 @@ async fn the_inbox_counts_unread_messages_and_opening_one_reads_it() {
     assert_eq!(status, StatusCode::OK);
     assert!(opened.contains("Android"), "{opened}");
     assert!(opened.contains("/cabinet/security/report"));
+    let (_, _, after_view) = page(&app, "/cabinet?lang=en", &session).await;
+    assert!(
+        after_view.contains("Unread messages: 1"),
+        "a page view (a GET) changes nothing"
+    );
+    // Opening it from the list is a form post: marked read, then shown.
+    let open = send(
+        &app,
+        with_cookie(
+            form_post("/api/cabinet/inbox/open", &format!("id={}", message.id)),
+            &session,
+        ),
+    )
+    .await;
+    assert_eq!(open.status(), StatusCode::FOUND);
+    assert_eq!(
+        header_of(&open, header::LOCATION),
+        format!("/cabinet/inbox/{}", message.id)
+    );
     let (_, _, after) = page(&app, "/cabinet?lang=en", &session).await;
     assert!(after.contains("Unread messages: 0"));
     assert!(!after.contains("data-testid=\"header-unread\""));
 
-    // Another account cannot open it, and it stays as it was.
+    // Another account can neither open nor mark it, and it stays as it was.
     let other = register_other(&app).await;
     let (status, _, _) = page(&app, &format!("/cabinet/inbox/{}", message.id), &other).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let mark = send(
+        &app,
+        with_cookie(
+            fetch_post("/api/cabinet/inbox/open", &format!("id={}", message.id)),
+            &other,
+        ),
+    )
+    .await;
+    assert_eq!(mark.status(), StatusCode::NOT_FOUND);
     let (status, _, _) = page(&app, "/cabinet/inbox/not-a-number", &other).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -106,7 +134,7 @@ async fn the_history_shows_sign_ins_with_device_and_address_and_filters() {
 }
 
 #[tokio::test]
-async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_password() {
+async fn a_report_ends_every_session_and_hands_the_reporter_nothing_that_resets_the_password() {
     let db = database().await;
     let app = portal(&db, false);
     let intruder = register(&app).await;
@@ -123,6 +151,7 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
         .unwrap()
         .unwrap();
 
+    // The intruder (a session alone) reports, as an attacker would to take the account.
     let report = send(
         &app,
         with_cookie(
@@ -130,7 +159,7 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
                 "/api/security/report",
                 &format!("description=Not+me&flagged%5B0%5D={}", registered.id),
             ),
-            &owner,
+            &intruder,
         ),
     )
     .await;
@@ -138,9 +167,23 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
     let location = header_of(&report, header::LOCATION).to_owned();
     let incident = incident::Entity::find().one(&db).await.unwrap().unwrap();
     let reference = incident.reference.clone().unwrap();
+    assert_eq!(location, format!("/password/renew?reference={reference}"));
+    let cookies: Vec<_> = report
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let answer = body_text(report).await;
     assert!(
-        location.starts_with(&format!("/password/renew?reference={reference}&token=")),
-        "{location}"
+        !answer.contains("token") && !location.contains("token"),
+        "no reset credential in the answer: {answer}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.starts_with("portal_session=;") || c.starts_with("portal_lang=")),
+        "only the session is forgotten: {cookies:?}"
     );
     assert!(
         incident
@@ -156,18 +199,28 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
     let (_, _, renew_page) = page(&app, &format!("{location}&lang=en"), "x=y").await;
     assert!(renew_page.contains(&reference));
     assert!(renew_page.contains("Set a new password"));
+    assert!(renew_page.contains("name=\"current_password\""));
 
-    // The old password no longer signs in; it says why.
+    // The old password no longer signs in, for anyone.
     let refused = sign_in_as(&app, PASSWORD, "Intruder").await;
     assert!(session_cookie(&refused).is_none());
 
-    let token = location.rsplit_once("token=").unwrap().1.to_owned();
-    let weak = send(
+    // Without the old password nothing renews it; with it (the owner), once.
+    let renew = |old: &str, new: &str| {
+        format!("identifier=21503199000123&current_password={old}&code=&new_password={new}")
+    };
+    let guessed = send(
         &app,
         fetch_post(
             "/api/password/renew",
-            &format!("token={token}&new_password=123"),
+            &renew("a+guess", "Talas+toolory+2027"),
         ),
+    )
+    .await;
+    assert_eq!(guessed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let weak = send(
+        &app,
+        fetch_post("/api/password/renew", &renew(PASSWORD, "123")),
     )
     .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -175,7 +228,7 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
         &app,
         form_post(
             "/api/password/renew",
-            &format!("token={token}&new_password=Talas+toolory+2027"),
+            &renew(PASSWORD, "Talas+toolory+2027"),
         ),
     )
     .await;
@@ -186,14 +239,14 @@ async fn a_report_from_one_browser_ends_the_other_and_the_link_renews_the_passwo
         &app,
         fetch_post(
             "/api/password/renew",
-            &format!("token={token}&new_password=Other+pass+2028"),
+            &renew("Talas+toolory+2027", "Other+pass+2028"),
         ),
     )
     .await;
     assert_eq!(
         again.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
-        "the link works once"
+        "renewed once; later changes go through the cabinet"
     );
     let last = account_event::Entity::find()
         .order_by_desc(account_event::Column::Id)
@@ -275,8 +328,35 @@ async fn a_stopped_service_refuses_the_account_until_it_is_turned_back_on() {
     let app = portal(&db, false);
     let session = register(&app).await;
 
-    let (status, _, used) = page(&app, "/services/residence-certificate?lang=en", &session).await;
+    let (status, _, shown) = page(&app, "/services/residence-certificate?lang=en", &session).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(
+        !shown.contains("data-testid=\"service-used\""),
+        "showing the page uses nothing"
+    );
+    let (_, _, unused) = page(&app, "/cabinet/services?lang=en", &session).await;
+    assert!(
+        !unused.contains("Stop using my account for this service"),
+        "not used yet"
+    );
+    let used = send(
+        &app,
+        with_cookie(
+            form_post("/api/services/use", "code=residence-certificate"),
+            &session,
+        ),
+    )
+    .await;
+    assert_eq!(
+        header_of(&used, header::LOCATION),
+        "/services/residence-certificate?used=1"
+    );
+    let (_, _, used) = page(
+        &app,
+        "/services/residence-certificate?used=1&lang=en",
+        &session,
+    )
+    .await;
     assert!(used.contains("data-testid=\"service-used\""));
     let (status, _, _) = page(&app, "/services/no-such-service", &session).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -351,8 +431,18 @@ async fn a_stopped_service_refuses_the_account_until_it_is_turned_back_on() {
         ),
     )
     .await;
-    let (_, _, again) = page(&app, "/services/residence-certificate?lang=en", &session).await;
-    assert!(again.contains("data-testid=\"service-used\""));
+    let again = send(
+        &app,
+        with_cookie(
+            form_post("/api/services/use", "code=residence-certificate"),
+            &session,
+        ),
+    )
+    .await;
+    assert_eq!(
+        header_of(&again, header::LOCATION),
+        "/services/residence-certificate?used=1"
+    );
     let (_, _, history) = page(&app, "/cabinet/history?group=consents&lang=en", &session).await;
     assert!(history.contains("Stopped using the account for a service"));
     assert!(history.contains("Turned the account back on for a service"));
@@ -373,9 +463,17 @@ async fn the_export_is_one_zip_with_the_data_and_the_documents() {
 
     let (status, _, page_body) = page(&app, "/cabinet/export?lang=en", &session).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page_body.contains("href=\"/cabinet/export/download\""));
+    assert!(page_body.contains("action=\"/cabinet/export/download\""));
+    assert!(page_body.contains("method=\"post\""));
+    // Reading the page or asking for the archive by GET makes nothing and records nothing.
+    let by_get = send(&app, with_cookie(get("/cabinet/export/download"), &session)).await;
+    assert_eq!(by_get.status(), StatusCode::METHOD_NOT_ALLOWED);
 
-    let download = send(&app, with_cookie(get("/cabinet/export/download"), &session)).await;
+    let download = send(
+        &app,
+        with_cookie(post("/cabinet/export/download"), &session),
+    )
+    .await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(
         header_of(&download, header::CONTENT_TYPE),
@@ -386,7 +484,7 @@ async fn the_export_is_one_zip_with_the_data_and_the_documents() {
         .await
         .unwrap()
         .to_bytes();
-    let entries = domain::export::read_zip(&bytes).unwrap();
+    let entries = unzipped(&bytes);
     let data: serde_json::Value = serde_json::from_slice(&entries[0].1).unwrap();
     assert_eq!(data["profile"]["person_pin"], "21503199000123");
     assert_eq!(data["consents"].as_array().unwrap().len(), 2);
@@ -394,10 +492,24 @@ async fn the_export_is_one_zip_with_the_data_and_the_documents() {
     let (_, _, history) = page(&app, "/cabinet/history?group=documents&lang=en", &session).await;
     assert!(history.contains("Data exported"));
 
-    let signed_out = send(&app, get("/cabinet/export/download")).await;
+    let signed_out = send(&app, post("/cabinet/export/download")).await;
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         header_of(&signed_out, header::LOCATION),
         "/login?next=/cabinet/export"
     );
+}
+
+/// The entries of a ZIP archive, read by the `zip` crate (not by anything of ours).
+fn unzipped(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().to_owned(), content)
+        })
+        .collect()
 }

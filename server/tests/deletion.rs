@@ -152,14 +152,7 @@ async fn with_two_step_verification_the_code_is_asked_for() {
     let app = portal(&db, false);
     let session = register(&app).await;
     let account = account::Entity::find().one(&db).await.unwrap().unwrap();
-    let now = chrono::Utc::now();
-    let enrolment = domain::second_factor::start_enrolment(&db, account.id, now)
-        .await
-        .unwrap();
-    let code = domain::second_factor::current_code(&enrolment.secret, now).unwrap();
-    let recovery = domain::second_factor::confirm_enrolment(&db, account.id, &code, now)
-        .await
-        .unwrap();
+    let recovery = two_step_on(&db, account.id).await;
     let (_, _, form) = page(&app, "/cabinet/delete/confirm", &session).await;
     assert!(form.contains("name=\"code\""));
     let missing = send(
@@ -315,10 +308,14 @@ mod crash {
         };
         let hasher = domain::password::PasswordHasher::with_concurrency(1).unwrap();
         let now = chrono::Utc::now();
-        let id = domain::registration::register(&db, &hasher, &form, now)
-            .await
-            .unwrap()
-            .account_id;
+        let domain::registration::Registration::Created(registered) =
+            domain::registration::register(&db, &hasher, &form, now)
+                .await
+                .unwrap()
+        else {
+            panic!("a new account");
+        };
+        let id = registered.account_id;
         let store = DocumentStore::new(data.join("files"), DocumentLimits::default());
         for name in ["one.pdf", "two.pdf"] {
             let mut upload = store.begin().await.unwrap();

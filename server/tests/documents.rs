@@ -75,7 +75,7 @@ async fn a_document_is_uploaded_listed_downloaded_and_deleted_without_javascript
     let download = send(
         &app,
         with_cookie(
-            get(&format!("/cabinet/documents/{}/download", stored.id)),
+            post(&format!("/cabinet/documents/{}/download", stored.id)),
             &session,
         ),
     )
@@ -207,7 +207,7 @@ async fn another_accounts_document_is_not_found_whatever_the_route() {
     let download = send(
         &app,
         with_cookie(
-            get(&format!(
+            post(&format!(
                 "/cabinet/documents/{}/download?lang=en",
                 stored.id
             )),
@@ -246,7 +246,10 @@ async fn another_accounts_document_is_not_found_whatever_the_route() {
     for id in ["0", "-1", "abc", "99999999999999999999"] {
         let response = send(
             &app,
-            with_cookie(get(&format!("/cabinet/documents/{id}/download")), &intruder),
+            with_cookie(
+                post(&format!("/cabinet/documents/{id}/download")),
+                &intruder,
+            ),
         )
         .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
@@ -272,7 +275,7 @@ async fn a_damaged_file_is_not_served_and_the_operator_gets_an_incident() {
     let download = send(
         &app,
         with_cookie(
-            get(&format!("/cabinet/documents/{}/download", stored.id)),
+            post(&format!("/cabinet/documents/{}/download", stored.id)),
             &session,
         ),
     )

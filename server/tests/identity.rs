@@ -29,11 +29,9 @@ async fn sign_in(
 #[tokio::test]
 async fn the_session_cookie_is_httponly_lax_and_host_bound_over_https() {
     let db = database().await;
-    let response = send(
-        &portal(&db, false),
-        form_post("/api/account/register", REGISTRATION),
-    )
-    .await;
+    let app = portal(&db, false);
+    register_form(&app, REGISTRATION).await;
+    let response = sign_in(&app, "21503199000123", PASSWORD, None).await;
     let (_, full) = session_cookie(&response).unwrap();
     assert!(full.starts_with("portal_session="));
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -46,7 +44,8 @@ async fn the_session_cookie_is_httponly_lax_and_host_bound_over_https() {
 
     let db = database().await;
     let https = portal_with(&db, false, true);
-    let response = send(&https, form_post("/api/account/register", REGISTRATION)).await;
+    register_form(&https, REGISTRATION).await;
+    let response = sign_in(&https, "21503199000123", PASSWORD, None).await;
     let (_, full) = session_cookie(&response).unwrap();
     assert!(full.starts_with("__Host-portal_session="), "{full}");
     assert!(full.contains("Secure"));
@@ -209,11 +208,7 @@ async fn a_session_of_another_account_cannot_be_ended() {
     let db = database().await;
     let app = portal(&db, false);
     let mine = register(&app).await;
-    let other = "kind=individual&pin=11002198012345&full_name=Other+Person&email=&phone=%2B996555000111\
-        &password=Another+long+passphrase&accepts_agreement=true&consents_to_personal_data=true\
-        &agreement_version=1";
-    let response = send(&app, form_post("/api/account/register", other)).await;
-    let theirs = session_cookie(&response).unwrap().0;
+    let theirs = register_other(&app).await;
 
     // Session ids are small integers: try every one of them from the other account. Mine
     // (1) is not found for it; its own (2) ends, after which it is signed out.

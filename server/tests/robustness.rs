@@ -1,78 +1,17 @@
-//! What a misbehaving client or a bug in a handler cannot do: drop a connection without an
-//! answer, put its own request id into the logs, or hold a connection open by sending
-//! slowly.
+//! What a misbehaving client cannot do: put its own request id into the logs, or hold a
+//! connection open by sending slowly. (A panicking handler: `panic_logging.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
-use axum::{Router, routing};
-use http::{HeaderName, StatusCode};
+use http::HeaderName;
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Log lines written while a test runs.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-#[tokio::test]
-async fn a_panicking_handler_is_answered_500_and_logged_with_the_request_id() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    server::panics::install_panic_hook();
-
-    let db = database().await;
-    let routes = Router::new().route(
-        "/boom",
-        routing::get(|| async {
-            panic!("a bug in a handler");
-            #[allow(unreachable_code)]
-            ""
-        }),
-    );
-    let app = server::router::with_middleware(routes, state(&db));
-    let response = send(&app, get("/boom")).await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let id = header_of(&response, REQUEST_ID).to_owned();
-    assert!(!id.is_empty());
-    assert!(body_text(response).await.contains("lang=\"ru\""));
-    let logged = logs.text();
-    let line = logged
-        .lines()
-        .find(|line| line.contains("a bug in a handler"))
-        .unwrap_or_else(|| panic!("the panic is logged: {logged}"));
-    assert!(line.contains(&id), "with the request id {id}: {line}");
-}
 
 #[tokio::test]
 async fn a_request_id_sent_by_the_client_is_replaced_by_the_servers_own() {

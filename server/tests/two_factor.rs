@@ -23,8 +23,16 @@ async fn json(app: &Router, uri: &str, form: &str, session: &str) -> serde_json:
 
 /// Registers, turns two-step verification on, and returns the secret.
 async fn enrolled(app: &Router) -> String {
-    let registered = send(app, form_post("/api/account/register", REGISTRATION)).await;
-    let (session, _) = cookie(&registered, "portal_session").unwrap();
+    let session = register(app).await;
+    // Looking at the page draws no secret; asking for one does (a POST).
+    let page = json(app, "/api/security/two-factor", "", &session).await;
+    assert_eq!(page, serde_json::json!("Off"));
+    let started = send(
+        app,
+        with_cookie(fetch_post("/api/security/two-factor/start", ""), &session),
+    )
+    .await;
+    assert_eq!(started.status(), StatusCode::OK);
     let page = json(app, "/api/security/two-factor", "", &session).await;
     let secret = page["Enrol"]["secret"].as_str().unwrap().to_owned();
     assert!(
@@ -43,10 +51,25 @@ async fn enrolled(app: &Router) -> String {
     .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let code = current_code(&secret, Utc::now()).unwrap();
+    // A session alone (the right code from a secret it was shown) cannot turn it on.
+    for password in ["", "password=not+the+password&"] {
+        let without = send(
+            app,
+            with_cookie(
+                fetch_post(
+                    "/api/security/two-factor/confirm",
+                    &format!("{password}code={code}"),
+                ),
+                &session,
+            ),
+        )
+        .await;
+        assert_eq!(without.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let codes = json(
         app,
         "/api/security/two-factor/confirm",
-        &format!("code={code}"),
+        &format!("password={PASSWORD}&code={code}"),
         &session,
     )
     .await;
@@ -143,8 +166,7 @@ async fn with_two_factor_on_the_password_alone_opens_no_session() {
 async fn asking_the_time_left_does_not_keep_the_session_alive() {
     let db = database().await;
     let app = portal(&db, false);
-    let registered = send(&app, form_post("/api/account/register", REGISTRATION)).await;
-    let (session_cookie, _) = cookie(&registered, "portal_session").unwrap();
+    let session_cookie = register(&app).await;
     // Pretend the last activity was ten minutes ago.
     let row = session::Entity::find().one(&db).await.unwrap().unwrap();
     let ten_minutes_ago = Utc::now() - chrono::Duration::minutes(10);

@@ -160,7 +160,7 @@ pub async fn accept_agreement(
     domain::agreement::accept(&context.db, &answer, chrono::Utc::now())
         .await
         .map_err(answer_error)?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    crate::server::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
 
@@ -196,7 +196,7 @@ pub async fn decline_agreement(
     domain::agreement::decline(&context.db, &answer, chrono::Utc::now())
         .await
         .map_err(answer_error)?;
-    leptos_axum::redirect(&format!("/cabinet/{then}?declined=1"));
+    crate::server::redirect(&format!("/cabinet/{then}?declined=1"));
     Ok(())
 }
 

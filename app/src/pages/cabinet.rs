@@ -29,6 +29,10 @@ pub async fn exit() -> Result<(), AppError> {
         )
         .await
         .map_err(server::internal)?;
+        // Drafts of this session's forms (recovery codes, contacts) go with it.
+        domain::form_draft::forget_session(&context.db, session.session_id)
+            .await
+            .map_err(server::internal)?;
         server::record_event(
             &context,
             session.account_id,
@@ -37,8 +41,8 @@ pub async fn exit() -> Result<(), AppError> {
         )
         .await?;
     }
-    server::clear_session_cookie(&context);
-    leptos_axum::redirect("/login?exited=1");
+    server::clear_session_cookie();
+    server::redirect("/login?exited=1");
     Ok(())
 }
 

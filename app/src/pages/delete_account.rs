@@ -20,9 +20,6 @@ use crate::{
     text::text,
 };
 
-/// The cookie that shows the receipt after the session is gone.
-pub const RECEIPT_COOKIE: &str = "portal_receipt";
-
 /// What the explanation and the confirmation show.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionFacts {
@@ -206,36 +203,38 @@ pub async fn delete_account(
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    let address = server::client_address();
+    let (address, user_agent) = (server::client_address(), server::user_agent());
     let password = password.unwrap_or_default();
     let code = code.unwrap_or_default();
     let outcome = domain::deletion::delete_own_account(
         &context.db,
         &context.hasher,
+        &context.throttle,
         &context.documents,
         &Confirmation {
             account_id: session.account_id,
+            session_id: session.session_id,
             password: &password,
             code: &code,
             confirmed: confirm.is_some_and(|value| !value.is_empty()),
             address: &address,
+            user_agent: &user_agent,
         },
         &context.retention,
-        context.attempts_per_address_per_minute,
         chrono::Utc::now(),
     )
     .await;
     match outcome {
         Ok(deleted) => {
-            server::clear_session_cookie(&context);
+            server::clear_session_cookie();
             if let Some(token) = deleted.token {
                 server::set_cookie(
-                    RECEIPT_COOKIE,
+                    server::PortalCookie::DeletionReceipt,
                     &token,
                     domain::deletion::RECEIPT_VIEWABLE.num_seconds(),
                 );
             }
-            leptos_axum::redirect("/account/deleted");
+            server::redirect("/account/deleted");
             Ok(())
         }
         Err(DeletionError::Invalid(problems)) => Err(AppError::Invalid(
@@ -248,6 +247,7 @@ pub async fn delete_account(
                         P::PasswordWrong => MessageKey::CurrentPasswordWrong,
                         P::CodeMissing => MessageKey::CodeMissing,
                         P::CodeWrong => MessageKey::CodeWrong,
+                        P::CodeLocked { .. } => MessageKey::CodeLocked,
                         P::NotConfirmed => MessageKey::DeletionNotConfirmed,
                     },
                 })
@@ -255,6 +255,8 @@ pub async fn delete_account(
         )),
         Err(DeletionError::Throttled(throttled)) => Err(server::throttled(throttled.retry_at)),
         Err(DeletionError::NoAccount) => Err(AppError::Unauthorized),
+        Err(DeletionError::SessionEnded) => Err(server::session_ended("/cabinet/delete")),
+        Err(DeletionError::Hash(error)) => Err(server::hash_failed(error)),
         Err(error) => Err(server::internal(error)),
     }
 }
@@ -264,7 +266,7 @@ pub async fn delete_account(
 pub async fn my_receipt() -> Result<Option<ReceiptView>, AppError> {
     use crate::server;
 
-    let Some(token) = server::request_cookie(RECEIPT_COOKIE) else {
+    let Some(token) = server::request_cookie(server::PortalCookie::DeletionReceipt) else {
         return Ok(None);
     };
     let context = server::server_context()?;

@@ -1,7 +1,8 @@
 //! `/cabinet/documents`: the user's documents (product.md §3). Uploading is a plain
 //! multipart form handled by the server's upload route (so it works without JavaScript);
 //! with JavaScript the same form is sent in the background and shows its progress.
-//! Downloading is a link to the server's download route, which checks the SHA-256 first.
+//! Downloading is a form posting to the server's download route, which checks the
+//! SHA-256 first and records the download.
 
 use leptos::{form::ActionForm, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -26,6 +27,8 @@ pub enum UploadOutcome {
     Empty,
     TooLarge,
     Quota,
+    /// The account holds as many documents as it may.
+    TooMany,
     UnsupportedType,
     Failed,
     /// A download was refused: the file failed its integrity check (incident reference).
@@ -41,6 +44,7 @@ impl UploadOutcome {
             Self::Empty => "problem=empty".to_owned(),
             Self::TooLarge => "problem=too_large".to_owned(),
             Self::Quota => "problem=quota".to_owned(),
+            Self::TooMany => "problem=too_many".to_owned(),
             Self::UnsupportedType => "problem=type".to_owned(),
             Self::Failed => "problem=failed".to_owned(),
             Self::Corrupted(reference) => format!(
@@ -164,7 +168,7 @@ pub async fn delete_document(id: i64) -> Result<(), AppError> {
     if !deleted {
         return Err(AppError::NotFound);
     }
-    leptos_axum::redirect(&UploadOutcome::Deleted.url());
+    crate::server::redirect(&UploadOutcome::Deleted.url());
     Ok(())
 }
 
@@ -198,6 +202,7 @@ fn problem_text(locale: Locale, problem: &str) -> &'static str {
         "empty" => td_string!(locale, documents.problem_empty),
         "too_large" => td_string!(locale, documents.problem_too_large),
         "quota" => td_string!(locale, documents.problem_quota),
+        "too_many" => td_string!(locale, documents.problem_too_many),
         "type" => td_string!(locale, documents.problem_type),
         _ => td_string!(locale, documents.problem_failed),
     }
@@ -391,9 +396,13 @@ fn DocumentCard(document: DocumentItem) -> impl IntoView {
                 </div>
             </dl>
             <p class="actions">
-                <a href=format!("/cabinet/documents/{}/download", document.id) rel="external" data-testid="download">
-                    {t!(i18n, documents.download)}<span class="visually-hidden">" "{document.name.clone()}</span>
-                </a>
+                // A POST: a download is recorded in the history (and a damaged file opens
+                // an incident).
+                <form method="post" action=format!("/cabinet/documents/{}/download", document.id) class="inline-form">
+                    <button type="submit" class="link-button" data-testid="download">
+                        {t!(i18n, documents.download)}<span class="visually-hidden">" "{document.name.clone()}</span>
+                    </button>
+                </form>
                 <a href=format!("/cabinet/documents/{}/delete", document.id) data-testid="delete">
                     {t!(i18n, documents.delete)}<span class="visually-hidden">" "{document.name.clone()}</span>
                 </a>

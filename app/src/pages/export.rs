@@ -1,5 +1,5 @@
-//! `/cabinet/export`: what the export holds, and the link that downloads it (a plain link
-//! to the server's export route: it works without JavaScript). Open while a new agreement
+//! `/cabinet/export`: what the export holds, and the button that downloads it (a plain form
+//! posting to the server's export route: it works without JavaScript). Open while a new agreement
 //! version waits for an answer, so that someone who declines can take their data first.
 
 use leptos::prelude::*;
@@ -44,11 +44,12 @@ pub fn ExportPage() -> impl IntoView {
                             <li>{t!(i18n, export.item_documents)}</li>
                         </ul>
                         <p>{t!(i18n, export.recorded)}</p>
-                        <p>
-                            <a class="button" href="/cabinet/export/download" rel="external" download data-testid="export-download">
+                        // A POST: making the archive is recorded in the history.
+                        <form method="post" action="/cabinet/export/download" class="form">
+                            <button type="submit" class="button" data-testid="export-download">
                                 {t!(i18n, export.download)}
-                            </a>
-                        </p>
+                            </button>
+                        </form>
                     </CabinetLayout>
                 }.into_any())
             })}

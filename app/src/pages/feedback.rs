@@ -41,6 +41,18 @@ pub async fn submit_feedback(
     use crate::server;
 
     let context = server::server_context()?;
+    // Messages are stored for the operator to read: an address may send only so many.
+    context
+        .throttle
+        .take_address(
+            &context.db,
+            domain::throttle::AddressScope::Feedback,
+            &server::client_address(),
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(server::internal)?
+        .map_err(|throttled| server::throttled(throttled.retry_at))?;
     // A signed-in sender who stopped using the account for feedback is refused (they can
     // re-enable it, or sign out and write without the account).
     let sender = server::current_session().map(|session| session.account_id);
@@ -71,7 +83,7 @@ pub async fn submit_feedback(
                 .map_err(server::internal)?
                 .map_err(|_| AppError::ServiceStopped)?;
             }
-            leptos_axum::redirect(&format!("/feedback/sent/{}", receipt.reference));
+            server::redirect(&format!("/feedback/sent/{}", receipt.reference));
             Ok(())
         }
         Err(FeedbackError::Invalid(problems)) => {

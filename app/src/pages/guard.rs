@@ -6,25 +6,56 @@ pub fn login_url(next: &str) -> String {
     with_next("/login", next)
 }
 
+/// What `?next=` may hold unencoded: letters, digits and `/ - _ .`.
+const NEXT_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
 /// `page` with `?next=` naming where to go after signing in.
 pub fn with_next(page: &str, next: &str) -> String {
-    let encoded: String = next
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(next, NEXT_KEEPS);
     format!("{page}?next={encoded}")
 }
 
+/// What may follow a path's `/` in a Location header: printable characters that are not
+/// white space; spaces and non-ASCII characters are percent-encoded.
+const LOCATION_ENCODES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`');
+
 /// Where to go after signing in: `next` if it is a path of this site, else the cabinet.
+///
+/// Browsers drop tabs and line breaks inside an address and read `\` as `/`, so
+/// `/<tab>/evil.example` or `/\evil.example` would lead off the site as `//evil.example`:
+/// any control character or backslash refuses the address, as does one that does not
+/// start with exactly one `/`. What remains is encoded for the header, and (on the server)
+/// resolved against this site to check that its origin stays ours.
 pub fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/cabinet")
-        .to_owned()
+    const CABINET: &str = "/cabinet";
+    let Some(next) = next else {
+        return CABINET.to_owned();
+    };
+    let refused = !next.starts_with('/')
+        || next.starts_with("//")
+        || next.chars().any(|c| c.is_control() || c == '\\');
+    if refused {
+        return CABINET.to_owned();
+    }
+    let encoded = percent_encoding::utf8_percent_encode(next, LOCATION_ENCODES).to_string();
+    #[cfg(feature = "ssr")]
+    {
+        let ours = url::Url::parse("https://portal.invalid/").ok();
+        let resolved = ours.as_ref().and_then(|base| base.join(&encoded).ok());
+        if ours.map(|base| base.origin()) != resolved.map(|url| url.origin()) {
+            return CABINET.to_owned();
+        }
+    }
+    encoded
 }
 
 /// Sends the visitor to sign in: a redirect during server rendering, a page load in the
@@ -65,10 +96,26 @@ mod tests {
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n//evil.example",
+            "/\u{1}",
+            "\t//evil.example",
+            "/%09/evil.example\\",
             "cabinet",
+            "",
         ] {
-            assert_eq!(safe_next(Some(hostile)), "/cabinet", "{hostile}");
+            assert_eq!(safe_next(Some(hostile)), "/cabinet", "{hostile:?}");
         }
+        assert_eq!(
+            safe_next(Some("/cabinet/history?group=documents&page=2")),
+            "/cabinet/history?group=documents&page=2"
+        );
+        assert_eq!(
+            safe_next(Some("/cabinet/a b/Жалал")),
+            "/cabinet/a%20b/%D0%96%D0%B0%D0%BB%D0%B0%D0%BB",
+            "spaces and other letters are encoded, never sent raw"
+        );
         assert_eq!(safe_next(None), "/cabinet");
         assert_eq!(
             login_url("/cabinet/a b?x=1"),

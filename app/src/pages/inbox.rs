@@ -1,7 +1,9 @@
 //! `/cabinet/inbox`: messages from the operator and the portal, newest first, unread ones
-//! marked, a page at a time; `/cabinet/inbox/:id` opens one and marks it read.
+//! marked, a page at a time. Opening a message from the list is a POST that marks it read
+//! and leads to `/cabinet/inbox/:id`, which only shows it (a GET changes nothing; an
+//! unread message shown there offers "mark as read").
 
-use leptos::prelude::*;
+use leptos::{form::ActionForm, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +58,7 @@ fn item(message: domain::entities::inbox_message::Model) -> InboxItem {
             };
             match key.as_str() {
                 "effective_from" | "at" => ("date".to_owned(), moment(&value)),
+                "until" => (key, moment(&value)),
                 "user_agent" => ("device".to_owned(), describe_device(&value)),
                 _ => (key, value),
             }
@@ -87,18 +90,35 @@ pub async fn load_inbox(page: u64) -> Result<InboxList, AppError> {
     })
 }
 
-/// Opens one message (marking it read).
-#[server(endpoint = "cabinet/inbox/open")]
-pub async fn open_message(id: i64) -> Result<InboxItem, AppError> {
+/// One message, as it is (reading marks nothing).
+#[server(endpoint = "cabinet/inbox/message")]
+pub async fn load_message(id: i64) -> Result<InboxItem, AppError> {
     use crate::server;
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    domain::inbox::open(&context.db, session.account_id, id, chrono::Utc::now())
+    domain::inbox::find(&context.db, session.account_id, id)
         .await
         .map_err(server::internal)?
         .map(item)
         .ok_or(AppError::NotFound)
+}
+
+/// Opens one message: marks it read and goes to it.
+#[server(endpoint = "cabinet/inbox/open")]
+pub async fn open_message(id: i64) -> Result<(), AppError> {
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    let found = domain::inbox::mark_read(&context.db, session.account_id, id, chrono::Utc::now())
+        .await
+        .map_err(server::internal)?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    server::redirect(&format!("/cabinet/inbox/{id}"));
+    Ok(())
 }
 
 /// How many messages are unread (for the header).
@@ -120,6 +140,8 @@ pub fn title(locale: Locale, kind: &str) -> &'static str {
         "new_device_sign_in" => td_string!(locale, inbox.new_device_title),
         "password_changed" => td_string!(locale, inbox.password_changed_title),
         "document_integrity" => td_string!(locale, inbox.document_integrity_title),
+        "second_factor_locked" => td_string!(locale, inbox.second_factor_locked_title),
+        "registration_attempt" => td_string!(locale, inbox.registration_attempt_title),
         _ => td_string!(locale, inbox.other_title),
     }
 }
@@ -131,6 +153,8 @@ pub fn body(locale: Locale, message: &InboxItem) -> String {
         "new_device_sign_in" => td_string!(locale, inbox.new_device_body),
         "password_changed" => td_string!(locale, inbox.password_changed_body),
         "document_integrity" => td_string!(locale, inbox.document_integrity_body),
+        "second_factor_locked" => td_string!(locale, inbox.second_factor_locked_body),
+        "registration_attempt" => td_string!(locale, inbox.registration_attempt_body),
         _ => "",
     };
     message
@@ -156,7 +180,7 @@ fn follow_up(locale: Locale, message: &InboxItem) -> Option<(String, &'static st
                     )
                 })
         }
-        "new_device_sign_in" | "password_changed" => Some((
+        "new_device_sign_in" | "password_changed" | "second_factor_locked" => Some((
             "/cabinet/security/report".to_owned(),
             td_string!(locale, inbox.not_me),
         )),
@@ -180,6 +204,7 @@ pub fn InboxPage() -> impl IntoView {
         })
     };
     let list = Resource::new_blocking(page, load_inbox);
+    let open = ServerAction::<OpenMessage>::new();
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
@@ -195,9 +220,12 @@ pub fn InboxPage() -> impl IntoView {
                                 let kind = m.kind.clone();
                                 view! {
                                     <li class=if m.unread { "message-list__item message-list__item--unread" } else { "message-list__item" } data-testid="message">
-                                        <a href=format!("/cabinet/inbox/{}", m.id) data-testid="message-link">
-                                            {move || title(i18n.get_locale(), &kind)}
-                                        </a>
+                                        <ActionForm action=open attr:class="inline-form">
+                                            <input type="hidden" name="id" value=m.id />
+                                            <button type="submit" class="link-button" data-testid="message-link">
+                                                {move || title(i18n.get_locale(), &kind)}
+                                            </button>
+                                        </ActionForm>
                                         {m.unread.then(|| view! { " "<strong class="tag" data-testid="unread">{t!(i18n, inbox.new_tag)}</strong> })}
                                         <p class="hint">{m.received}</p>
                                     </li>
@@ -219,16 +247,18 @@ pub fn InboxMessagePage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let message = Resource::new_blocking(id, |id| async move {
         match id {
-            Some(id) => open_message(id).await,
+            Some(id) => load_message(id).await,
             None => Err(AppError::NotFound),
         }
     });
+    let open = ServerAction::<OpenMessage>::new();
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 signed_in_or_login(message.await, move |message| {
                     let kind = message.kind.clone();
                     let shown = message.clone();
+                    let (id, unread) = (message.id, message.unread);
                     view! {
                         <CabinetLayout title=|l| td_string!(l, inbox.title)>
                             <p><a href="/cabinet/inbox">{t!(i18n, inbox.back)}</a></p>
@@ -237,6 +267,14 @@ pub fn InboxMessagePage() -> impl IntoView {
                             <p data-testid="message-body">{move || body(i18n.get_locale(), &shown)}</p>
                             {move || follow_up(i18n.get_locale(), &message).map(|(href, label)| view! {
                                 <p><a href=href>{label}</a></p>
+                            })}
+                            {unread.then(|| view! {
+                                <ActionForm action=open attr:class="form">
+                                    <input type="hidden" name="id" value=id />
+                                    <button type="submit" class="button button--secondary" data-testid="mark-read">
+                                        {t!(i18n, inbox.mark_read)}
+                                    </button>
+                                </ActionForm>
                             })}
                         </CabinetLayout>
                     }

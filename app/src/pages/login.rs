@@ -45,26 +45,26 @@ pub async fn sign_in(
     let outcome = sign_in(
         &context.db,
         &context.hasher,
+        &context.throttle,
         &form,
         chrono::Utc::now(),
         context.sessions,
-        context.attempts_per_address_per_minute,
     )
     .await;
     let refused = |key| AppError::field("identifier", key);
     let error = match outcome {
         Ok(SignInStep::SignedIn(signed_in)) => {
             server::set_session_cookie(&context, &signed_in.session.token);
-            leptos_axum::redirect(&safe_next(next.as_deref()));
+            server::redirect(&safe_next(next.as_deref()));
             return Ok(());
         }
         Ok(SignInStep::CodeRequired { challenge }) => {
             server::set_cookie(
-                crate::pages::login_code::CHALLENGE_COOKIE,
+                server::PortalCookie::Challenge,
                 &challenge,
                 domain::second_factor::CHALLENGE_LIFETIME.num_seconds(),
             );
-            leptos_axum::redirect(&crate::pages::guard::with_next(
+            server::redirect(&crate::pages::guard::with_next(
                 "/login/code",
                 &safe_next(next.as_deref()),
             ));
@@ -74,6 +74,7 @@ pub async fn sign_in(
         Err(SignInError::InvalidCredentials) => refused(MessageKey::SignInInvalid),
         Err(SignInError::RenewalRequired) => refused(MessageKey::PasswordRenewalRequired),
         Err(SignInError::Throttled(throttled)) => server::throttled(throttled.retry_at),
+        Err(SignInError::Hash(error)) => server::hash_failed(error),
         Err(error) => return Err(server::internal(error)),
     };
     server::keep_draft_for_plain_form_post(DRAFT_FORM, &form.identifier).await;

@@ -14,10 +14,6 @@ use crate::{
     text::text,
 };
 
-/// The cookie that carries a sign-in challenge between the password and the code.
-#[cfg(feature = "ssr")]
-pub const CHALLENGE_COOKIE: &str = "portal_challenge";
-
 /// Where a sign-in whose challenge is over starts again.
 fn restart_url(next: &str) -> String {
     let login = crate::pages::guard::login_url(next);
@@ -29,7 +25,7 @@ fn restart_url(next: &str) -> String {
 pub async fn sign_in_code_due() -> Result<bool, AppError> {
     use crate::server;
 
-    let Some(token) = server::request_cookie(CHALLENGE_COOKIE) else {
+    let Some(token) = server::request_cookie(server::PortalCookie::Challenge) else {
         return Ok(false);
     };
     let context = server::server_context()?;
@@ -51,34 +47,35 @@ pub async fn answer_sign_in_code(
     let context = server::server_context()?;
     let next = safe_next(next.as_deref());
     let answer = ChallengeAnswer {
-        token: server::request_cookie(CHALLENGE_COOKIE).unwrap_or_default(),
+        token: server::request_cookie(server::PortalCookie::Challenge).unwrap_or_default(),
         code: code.unwrap_or_default(),
         address: server::client_address(),
         user_agent: server::user_agent(),
     };
     let outcome = answer_challenge(
         &context.db,
+        &context.throttle,
         &answer,
         chrono::Utc::now(),
         context.sessions,
-        context.attempts_per_address_per_minute,
     )
     .await;
     let refused = |key| Err(AppError::field("code", key));
     match outcome {
         Ok(signed_in) => {
-            server::set_cookie(CHALLENGE_COOKIE, "", 0);
+            server::set_cookie(server::PortalCookie::Challenge, "", 0);
             server::set_session_cookie(&context, &signed_in.session.token);
-            leptos_axum::redirect(&next);
+            server::redirect(&next);
             Ok(())
         }
         Err(ChallengeError::Over) => {
-            server::set_cookie(CHALLENGE_COOKIE, "", 0);
-            leptos_axum::redirect(&restart_url(&next));
+            server::set_cookie(server::PortalCookie::Challenge, "", 0);
+            server::redirect(&restart_url(&next));
             Ok(())
         }
         Err(ChallengeError::CodeMissing) => refused(MessageKey::CodeMissing),
         Err(ChallengeError::CodeWrong) => refused(MessageKey::CodeWrong),
+        Err(ChallengeError::Locked { .. }) => refused(MessageKey::CodeLocked),
         Err(ChallengeError::Throttled(throttled)) => Err(server::throttled(throttled.retry_at)),
         Err(ChallengeError::Database(error)) => Err(server::internal(error)),
     }

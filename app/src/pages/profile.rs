@@ -96,8 +96,10 @@ pub async fn change_contacts(
     let outcome = domain::profile::change_contacts(
         &context.db,
         &context.hasher,
-        session.account_id,
+        &context.throttle,
         &ContactChange {
+            account_id: session.account_id,
+            session_id: session.session_id,
             email: &draft.email,
             phone: &draft.phone,
             current_password: &current_password.unwrap_or_default(),
@@ -109,7 +111,7 @@ pub async fn change_contacts(
     .await;
     match outcome {
         Ok(_) => {
-            leptos_axum::redirect("/cabinet/profile?changed=1");
+            server::redirect("/cabinet/profile?changed=1");
             Ok(())
         }
         Err(ContactError::Invalid(problems)) => {
@@ -133,6 +135,9 @@ pub async fn change_contacts(
             ))
         }
         Err(ContactError::NoAccount) => Err(AppError::Unauthorized),
+        Err(ContactError::SessionEnded) => Err(server::session_ended("/cabinet/profile")),
+        Err(ContactError::Throttled(throttled)) => Err(server::throttled(throttled.retry_at)),
+        Err(ContactError::Hash(error)) => Err(server::hash_failed(error)),
         Err(error) => Err(server::internal(error)),
     }
 }

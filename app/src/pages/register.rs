@@ -1,6 +1,8 @@
 //! `/register`: registration of an individual (`?kind=individual`, the default) or of an
 //! organization through its representative (`?kind=organization`), with the two unticked
-//! checkboxes: the User Agreement and the personal-data consent.
+//! checkboxes: the User Agreement and the personal-data consent. `/register/done`: what
+//! every valid registration is told, whether or not its details were already registered
+//! (see `domain::registration::register`): sign in.
 
 use leptos::{form::ActionForm, prelude::*};
 use leptos_router::hooks::use_query_map;
@@ -62,7 +64,7 @@ pub async fn register_account(
 ) -> Result<(), AppError> {
     use domain::{
         registration::{RegistrationError, RegistrationForm, register},
-        throttle::{self, AttemptKind},
+        throttle::AddressScope,
     };
 
     use crate::server;
@@ -71,25 +73,12 @@ pub async fn register_account(
     let now = chrono::Utc::now();
     let locale = server::request_locale();
     let address = server::client_address();
-    throttle::check_address(
-        &context.db,
-        &address,
-        context.attempts_per_address_per_minute,
-        now,
-    )
-    .await
-    .map_err(server::internal)?
-    .map_err(|throttled| server::throttled(throttled.retry_at))?;
-    throttle::record_attempt(
-        &context.db,
-        AttemptKind::Registration,
-        None,
-        &address,
-        true,
-        now,
-    )
-    .await
-    .map_err(server::internal)?;
+    context
+        .throttle
+        .take_address(&context.db, AddressScope::SignIn, &address, now)
+        .await
+        .map_err(server::internal)?
+        .map_err(|throttled| server::throttled(throttled.retry_at))?;
 
     let version = agreement_version
         .and_then(|v| v.trim().parse().ok())
@@ -113,19 +102,10 @@ pub async fn register_account(
         user_agent: server::user_agent(),
     };
     match register(&context.db, &context.hasher, &form, now).await {
-        Ok(account) => {
-            let session = domain::sessions::start_session(
-                &context.db,
-                account.account_id,
-                &form.address,
-                &form.user_agent,
-                now,
-                context.sessions,
-            )
-            .await
-            .map_err(server::internal)?;
-            server::set_session_cookie(&context, &session.token);
-            leptos_axum::redirect("/cabinet");
+        // The same answer whether the account was made or its details were already
+        // registered (whose owner has been told): the page says to sign in.
+        Ok(_) => {
+            server::redirect(DONE_PAGE);
             Ok(())
         }
         Err(RegistrationError::Invalid(problems)) => {
@@ -147,9 +127,13 @@ pub async fn register_account(
                     .collect(),
             ))
         }
+        Err(RegistrationError::Hash(error)) => Err(server::hash_failed(error)),
         Err(error) => Err(server::internal(error)),
     }
 }
+
+/// Where every valid registration leads.
+pub const DONE_PAGE: &str = "/register/done";
 
 #[server(endpoint = "account/register-draft")]
 pub async fn take_registration_draft() -> Result<Option<RegistrationDraft>, AppError> {
@@ -297,6 +281,25 @@ pub fn RegisterPage() -> impl IntoView {
                     {t!(i18n, register.have_account)}" "
                     <a href="/login">{t!(i18n, login.submit)}</a>
                 </p>
+            </div>
+        </PageLayout>
+    }
+}
+
+/// `/register/done`: the one answer to a valid registration.
+#[component]
+pub fn RegisterDonePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <PageLayout title=text(|l| td_string!(l, register.done_title))>
+            <div class="narrow">
+                <div class="panel panel--confirmation">
+                    <h1 class="panel__title" data-testid="registration-done">{t!(i18n, register.done_title)}</h1>
+                </div>
+                <h2 class="heading-m">{t!(i18n, register.done_next)}</h2>
+                <p>{t!(i18n, register.done_sign_in)}</p>
+                <p><a class="button" href="/login">{t!(i18n, login.submit)}</a></p>
+                <p class="hint">{t!(i18n, register.done_already)}</p>
             </div>
         </PageLayout>
     }

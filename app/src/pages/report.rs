@@ -1,8 +1,10 @@
 //! `/cabinet/security/report`: reporting unauthorized access. The user sees what happened
 //! in the account since the last sign-in before this one, ticks what was not theirs, may
 //! say what happened, and with one button ends every session, stops the old password and
-//! opens an incident. `/password/renew` then shows the incident's reference and the
-//! one-time link (valid an hour) where a new password is set.
+//! opens an incident. `/password/renew` then shows the incident's reference and, signed
+//! out, takes the identifier, the old password (and the code with two-step verification
+//! on) as proof of ownership, and the new password. Nothing that could reset the password
+//! is ever given to the session that reported (it may be the intruder's).
 
 use leptos::{form::ActionForm, prelude::*};
 use leptos_router::hooks::use_query_map;
@@ -71,11 +73,8 @@ pub async fn report_unauthorized_access(
     .await;
     match outcome {
         Ok(reported) => {
-            server::clear_session_cookie(&context);
-            leptos_axum::redirect(&format!(
-                "/password/renew?reference={}&token={}",
-                reported.reference, reported.renewal_token
-            ));
+            server::clear_session_cookie();
+            server::redirect(&format!("/password/renew?reference={}", reported.reference));
             Ok(())
         }
         Err(ReportError::DescriptionTooLong) => Err(AppError::field(
@@ -86,46 +85,74 @@ pub async fn report_unauthorized_access(
     }
 }
 
-/// Sets the new password through the one-time link; then the user signs in with it.
+/// Sets the new password after a report, on proof of ownership; then the user signs in
+/// with it.
 #[server(endpoint = "password/renew")]
 pub async fn renew_password(
-    token: Option<String>,
+    identifier: Option<String>,
+    current_password: Option<String>,
+    code: Option<String>,
     new_password: Option<String>,
 ) -> Result<(), AppError> {
-    use domain::security_report::{RenewalError, renew_password};
+    use domain::security_report::{Renewal, RenewalError, RenewalProblem as P, renew_password};
 
     use crate::{error::MessageKey, server};
 
     let context = server::server_context()?;
+    let (identifier, current_password, code, new_password) = (
+        identifier.unwrap_or_default(),
+        current_password.unwrap_or_default(),
+        code.unwrap_or_default(),
+        new_password.unwrap_or_default(),
+    );
+    let (address, user_agent) = (server::client_address(), server::user_agent());
     let outcome = renew_password(
         &context.db,
         &context.hasher,
-        &token.unwrap_or_default(),
-        &new_password.unwrap_or_default(),
-        &server::client_address(),
-        &server::user_agent(),
+        &context.throttle,
+        &Renewal {
+            identifier: &identifier,
+            current_password: &current_password,
+            code: &code,
+            new_password: &new_password,
+            address: &address,
+            user_agent: &user_agent,
+        },
         chrono::Utc::now(),
     )
     .await;
-    match outcome {
+    let refused = |field, key| Err(AppError::field(field, key));
+    let result = match outcome {
         Ok(_) => {
-            leptos_axum::redirect("/login?renewed=1");
-            Ok(())
+            server::redirect("/login?renewed=1");
+            return Ok(());
         }
-        Err(RenewalError::LinkInvalid) => Err(AppError::field(
-            "new_password",
-            MessageKey::RenewalLinkInvalid,
-        )),
-        Err(RenewalError::SameAsOld) => Err(AppError::field(
-            "new_password",
-            MessageKey::PasswordUnchanged,
-        )),
-        Err(RenewalError::Invalid(problem)) => Err(AppError::field(
-            "new_password",
-            crate::domain_errors::password_key(problem),
-        )),
-        Err(error) => Err(server::internal(error)),
-    }
+        Err(RenewalError::Invalid(problem)) => match problem {
+            P::CredentialsWrong => refused("identifier", MessageKey::SignInInvalid),
+            P::NotRequired => refused("identifier", MessageKey::RenewalNotRequired),
+            P::CodeMissing => refused("code", MessageKey::CodeMissing),
+            P::CodeWrong => refused("code", MessageKey::CodeWrong),
+            P::Locked { .. } => refused("code", MessageKey::CodeLocked),
+            P::SameAsOld => refused("new_password", MessageKey::PasswordUnchanged),
+            P::NewPassword(problem) => {
+                refused("new_password", crate::domain_errors::password_key(problem))
+            }
+        },
+        Err(RenewalError::Throttled(throttled)) => Err(server::throttled(throttled.retry_at)),
+        Err(RenewalError::Hash(error)) => Err(server::hash_failed(error)),
+        Err(RenewalError::Database(error)) => Err(server::internal(error)),
+    };
+    server::keep_draft_for_plain_form_post(RENEWAL_DRAFT, &identifier).await;
+    result
+}
+
+#[cfg(feature = "ssr")]
+const RENEWAL_DRAFT: &str = "renewal";
+
+/// The identifier typed before a failed plain post (never a password or code).
+#[server(endpoint = "password/renew-draft")]
+pub async fn take_renewal_draft() -> Result<Option<String>, AppError> {
+    Ok(crate::server::take_draft(RENEWAL_DRAFT).await)
 }
 
 #[component]
@@ -188,22 +215,25 @@ pub fn ReportPage() -> impl IntoView {
     }
 }
 
-/// `/password/renew?reference=…&token=…`: the report's result and the one-time link.
+/// `/password/renew?reference=…`: the report's result, and the form that sets the new
+/// password.
 #[component]
 pub fn RenewPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let reference = move || query.with(|q| q.get("reference")).unwrap_or_default();
-    let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let link = move || {
-        format!(
-            "/password/renew?reference={}&token={}",
-            reference(),
-            token()
-        )
-    };
     let submit = ServerAction::<RenewPassword>::new();
     let errors = FormErrors::of(submit.value());
+    let draft = Resource::new_blocking(
+        || (),
+        |_| async {
+            take_renewal_draft()
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        },
+    );
     view! {
         <PageLayout title=text(|l| td_string!(l, report.renew_title)) has_errors=errors.any()>
             <div class="narrow">
@@ -216,19 +246,46 @@ pub fn RenewPasswordPage() -> impl IntoView {
                     </NotificationBanner>
                 })}
                 <h1 class="heading-l">{t!(i18n, report.renew_title)}</h1>
-                <p>{t!(i18n, report.link_hint)}</p>
-                <p class="hash"><a href=link data-testid="renewal-link">{link}</a></p>
-                <ActionForm action=submit attr:class="form" attr:novalidate=true>
-                    <input type="hidden" name="token" value=token />
-                    <TextField
-                        name="new_password"
-                        label=text(|l| td_string!(l, security.new_password_label))
-                        input_type="password"
-                        autocomplete="new-password"
-                        error=errors.field("new_password")
-                    />
-                    <Button busy=submit.pending()>{t!(i18n, report.renew_submit)}</Button>
-                </ActionForm>
+                <p>{t!(i18n, report.renew_hint)}</p>
+                <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        let identifier = draft.await;
+                        view! {
+                            <ActionForm action=submit attr:class="form" attr:novalidate=true>
+                                <TextField
+                                    name="identifier"
+                                    label=text(|l| td_string!(l, login.identifier_label))
+                                    value=identifier
+                                    error=errors.field("identifier")
+                                    autocomplete="username"
+                                />
+                                <TextField
+                                    name="current_password"
+                                    label=text(|l| td_string!(l, report.old_password_label))
+                                    input_type="password"
+                                    autocomplete="current-password"
+                                    error=errors.field("current_password")
+                                />
+                                <TextField
+                                    name="code"
+                                    label=text(|l| td_string!(l, report.code_label))
+                                    hint=text(|l| td_string!(l, report.code_hint))
+                                    autocomplete="one-time-code"
+                                    error=errors.field("code")
+                                />
+                                <TextField
+                                    name="new_password"
+                                    label=text(|l| td_string!(l, security.new_password_label))
+                                    hint=text(|l| td_string!(l, register.password_hint))
+                                    input_type="password"
+                                    autocomplete="new-password"
+                                    error=errors.field("new_password")
+                                />
+                                <Button busy=submit.pending()>{t!(i18n, report.renew_submit)}</Button>
+                            </ActionForm>
+                        }
+                    })}
+                </Suspense>
             </div>
         </PageLayout>
     }

@@ -125,19 +125,25 @@ pub async fn change_my_password(
     current_password: Option<String>,
     new_password: Option<String>,
 ) -> Result<(), AppError> {
-    use domain::password_change::{PasswordChangeError, change_password};
+    use domain::password_change::{PasswordChange, PasswordChangeError, change_password};
 
     use crate::server;
 
     let session = server::require_session()?;
     let context = server::server_context()?;
+    let (address, user_agent) = (server::client_address(), server::user_agent());
     let outcome = change_password(
         &context.db,
         &context.hasher,
-        session.account_id,
-        session.session_id,
-        &current_password.unwrap_or_default(),
-        &new_password.unwrap_or_default(),
+        &context.throttle,
+        &PasswordChange {
+            account_id: session.account_id,
+            session_id: session.session_id,
+            current: &current_password.unwrap_or_default(),
+            new: &new_password.unwrap_or_default(),
+            address: &address,
+            user_agent: &user_agent,
+        },
         chrono::Utc::now(),
     )
     .await;
@@ -150,13 +156,18 @@ pub async fn change_my_password(
                 serde_json::json!({ "sessions_ended": ended }),
             )
             .await?;
-            leptos_axum::redirect("/cabinet/security?password_changed=1");
+            server::redirect("/cabinet/security?password_changed=1");
             Ok(())
         }
         Err(PasswordChangeError::Invalid(problem)) => Err(AppError::Invalid(vec![
             crate::domain_errors::password_change_error(problem),
         ])),
         Err(PasswordChangeError::NoAccount) => Err(AppError::Unauthorized),
+        Err(PasswordChangeError::SessionEnded) => Err(server::session_ended("/cabinet/security")),
+        Err(PasswordChangeError::Throttled(throttled)) => {
+            Err(server::throttled(throttled.retry_at))
+        }
+        Err(PasswordChangeError::Hash(error)) => Err(server::hash_failed(error)),
         Err(error) => Err(server::internal(error)),
     }
 }

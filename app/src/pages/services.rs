@@ -111,7 +111,7 @@ pub async fn set_service(code: String, stop: Option<String>) -> Result<(), AppEr
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .collect();
-            leptos_axum::redirect(&format!("/cabinet/services?{done}={code}"));
+            server::redirect(&format!("/cabinet/services?{done}={code}"));
             Ok(())
         }
         Err(ServiceError::NotFound | ServiceError::NotTerminable) => Err(AppError::NotFound),
@@ -119,9 +119,21 @@ pub async fn set_service(code: String, stop: Option<String>) -> Result<(), AppEr
     }
 }
 
-/// Uses a demonstration state service: records the use, or refuses a stopped account.
+/// A demonstration state service as the account sees it (reading records nothing).
+#[server(endpoint = "services/show")]
+pub async fn load_service(code: String) -> Result<ServiceItem, AppError> {
+    let session = crate::server::require_session()?;
+    items(session.account_id)
+        .await?
+        .into_iter()
+        .find(|item| item.code == code && item.kind == "state")
+        .ok_or(AppError::NotFound)
+}
+
+/// Uses a demonstration state service: records the use and comes back to its page, or
+/// refuses a stopped account.
 #[server(endpoint = "services/use")]
-pub async fn use_service(code: String) -> Result<ServiceItem, AppError> {
+pub async fn use_service(code: String) -> Result<(), AppError> {
     use crate::server;
 
     let session = server::require_session()?;
@@ -140,11 +152,8 @@ pub async fn use_service(code: String) -> Result<ServiceItem, AppError> {
     .await
     .map_err(server::internal)?
     .map_err(|_| AppError::ServiceStopped)?;
-    items(session.account_id)
-        .await?
-        .into_iter()
-        .find(|item| item.code == found.code)
-        .ok_or(AppError::NotFound)
+    server::redirect(&format!("/services/{}?used=1", found.code));
+    Ok(())
 }
 
 #[component]
@@ -240,37 +249,44 @@ pub fn ServicesPage() -> impl IntoView {
     }
 }
 
-/// `/services/:code`: a demonstration state service.
+/// `/services/:code`: a demonstration state service: what it is, and a button that uses
+/// it (a POST: opening the page records nothing).
 #[component]
 pub fn ServiceUsePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
+    let query = use_query_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
-    let used = Resource::new_blocking(code, |code| async move {
-        match use_service(code).await {
-            Ok(service) => Ok(Ok(service)),
-            Err(AppError::ServiceStopped) => Ok(Err(())),
-            Err(error) => Err(error),
-        }
-    });
+    let just_used = move || query.with(|q| q.get("used").is_some());
+    let service = Resource::new_blocking(code, load_service);
+    let use_it = ServerAction::<UseService>::new();
+    let refused = move || matches!(use_it.value().get(), Some(Err(AppError::ServiceStopped)));
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
-                signed_in_or_login(used.await, move |used| view! {
-                    <CabinetLayout title=|l| td_string!(l, services.title)>
-                        {match used {
-                            Ok(service) => view! {
-                                <h1 class="heading-l">{move || service.name(i18n.get_locale()).to_owned()}</h1>
+                signed_in_or_login(service.await, move |service| {
+                    let stopped = service.stopped.is_some();
+                    let code = service.code.clone();
+                    view! {
+                        <CabinetLayout title=|l| td_string!(l, services.title)>
+                            <h1 class="heading-l">{move || service.name(i18n.get_locale()).to_owned()}</h1>
+                            {move || (just_used() && !stopped).then(|| view! {
                                 <p data-testid="service-used">{t!(i18n, services.demo)}</p>
-                            }.into_any(),
-                            Err(()) => view! {
-                                <h1 class="heading-l">{t!(i18n, services.refused_title)}</h1>
+                            })}
+                            {move || (stopped || refused()).then(|| view! {
                                 <p data-testid="service-refused">{t!(i18n, errors.service_stopped)}</p>
-                            }.into_any(),
-                        }}
-                        <p><a href="/cabinet/services">{t!(i18n, services.back)}</a></p>
-                    </CabinetLayout>
-                }.into_any())
+                            })}
+                            {(!stopped).then(|| view! {
+                                <ActionForm action=use_it attr:class="form">
+                                    <input type="hidden" name="code" value=code.clone() />
+                                    <Button busy=use_it.pending()>{t!(i18n, services.use_button)}</Button>
+                                </ActionForm>
+                            })}
+                            <p><a href="/cabinet/services">{t!(i18n, services.back)}</a></p>
+                        </CabinetLayout>
+                    }
+                    .into_any()
+                })
             })}
         </Suspense>
     }

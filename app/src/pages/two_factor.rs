@@ -21,14 +21,21 @@ use crate::{
 #[cfg(feature = "ssr")]
 const CODES_DRAFT: &str = "recovery_codes";
 
+/// This page's address.
+pub const PAGE: &str = "/cabinet/security/two-factor";
+
 /// What the page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TwoFactorView {
-    /// Not on yet: the secret to put into the app.
+    /// Off, and no key asked for (or it expired): the button that asks for one.
+    Off,
+    /// A key drawn for this session: the secret to put into the app, until `expires`
+    /// (local time, `HH:MM`).
     Enrol {
         secret: String,
         /// The QR code as a `data:` address for an `<img>`.
         qr: String,
+        expires: String,
     },
     On {
         recovery_codes_left: u64,
@@ -39,6 +46,7 @@ pub enum TwoFactorView {
     },
 }
 
+/// What the page shows. Reading it changes nothing (a key is drawn only on request).
 #[server(endpoint = "security/two-factor")]
 pub async fn load_two_factor() -> Result<TwoFactorView, AppError> {
     use base64::Engine;
@@ -62,10 +70,17 @@ pub async fn load_two_factor() -> Result<TwoFactorView, AppError> {
             recovery_codes_left,
         });
     }
-    let enrolment =
-        second_factor::start_enrolment(&context.db, session.account_id, chrono::Utc::now())
-            .await
-            .map_err(server::internal)?;
+    let pending = second_factor::pending_enrolment(
+        &context.db,
+        session.account_id,
+        session.session_id,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(server::internal)?;
+    let Some(enrolment) = pending else {
+        return Ok(TwoFactorView::Off);
+    };
     let svg = second_factor::qr_svg(&enrolment.uri).unwrap_or_default();
     let qr = format!(
         "data:image/svg+xml;base64,{}",
@@ -74,26 +89,111 @@ pub async fn load_two_factor() -> Result<TwoFactorView, AppError> {
     Ok(TwoFactorView::Enrol {
         secret: enrolment.secret,
         qr,
+        expires: server::local_time(enrolment.expires_at, "%H:%M"),
     })
 }
 
-/// Turns two-step verification on with a code from the app; returns the recovery codes.
-#[server(endpoint = "security/two-factor/confirm")]
-pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, AppError> {
-    use domain::second_factor::{SecondFactorError, SecondFactorProblem as P, confirm_enrolment};
+/// Draws a fresh key for this session (ten minutes) and comes back to the page.
+#[server(endpoint = "security/two-factor/start")]
+pub async fn start_two_factor() -> Result<(), AppError> {
+    use domain::second_factor::{SecondFactorError, SecondFactorProblem as P, start_enrolment};
 
     use crate::{error::MessageKey, server};
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    let outcome = confirm_enrolment(
+    let started = start_enrolment(
         &context.db,
         session.account_id,
-        &code.unwrap_or_default(),
+        session.session_id,
         chrono::Utc::now(),
     )
     .await;
-    let refused = |key| Err(AppError::field("code", key));
+    match started {
+        Ok(_) => {
+            server::redirect(PAGE);
+            Ok(())
+        }
+        Err(SecondFactorError::Invalid(problems)) if problems.contains(&P::AlreadyOn) => {
+            Err(AppError::field("code", MessageKey::TwoFactorAlreadyOn))
+        }
+        Err(SecondFactorError::NoAccount) => Err(AppError::Unauthorized),
+        Err(error) => Err(server::internal(error)),
+    }
+}
+
+/// The field errors of a refused change of the second factor.
+#[cfg(feature = "ssr")]
+fn second_factor_errors(error: domain::second_factor::SecondFactorError) -> AppError {
+    use domain::second_factor::{SecondFactorError as E, SecondFactorProblem as P};
+
+    use crate::{
+        error::{FieldError, MessageKey},
+        server,
+    };
+
+    match error {
+        E::Invalid(mut problems) => {
+            problems.sort();
+            AppError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|problem| {
+                        let (field, key) = match problem {
+                            P::PasswordMissing => ("password", MessageKey::PasswordMissing),
+                            P::PasswordWrong => ("password", MessageKey::CurrentPasswordWrong),
+                            P::CodeMissing => ("code", MessageKey::CodeMissing),
+                            P::CodeWrong => ("code", MessageKey::CodeWrong),
+                            P::Locked { .. } => ("code", MessageKey::CodeLocked),
+                            P::AlreadyOn => ("code", MessageKey::TwoFactorAlreadyOn),
+                            P::NotEnrolling | P::NotOn => ("code", MessageKey::EnrolmentExpired),
+                        };
+                        FieldError {
+                            field: field.to_owned(),
+                            key,
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        E::SessionEnded => server::session_ended(PAGE),
+        E::Throttled(throttled) => server::throttled(throttled.retry_at),
+        E::NoAccount => AppError::Unauthorized,
+        E::Hash(error) => server::hash_failed(error),
+        E::Database(error) => server::internal(error),
+    }
+}
+
+/// Turns two-step verification on with the current password and a code from the app;
+/// returns the recovery codes.
+#[server(endpoint = "security/two-factor/confirm")]
+pub async fn confirm_two_factor(
+    password: Option<String>,
+    code: Option<String>,
+) -> Result<Vec<String>, AppError> {
+    use domain::second_factor::{confirm_enrolment, enrolment::Proof};
+
+    use crate::server;
+
+    let session = server::require_session()?;
+    let context = server::server_context()?;
+    let (address, user_agent) = (server::client_address(), server::user_agent());
+    let (password, code) = (password.unwrap_or_default(), code.unwrap_or_default());
+    let outcome = confirm_enrolment(
+        &context.db,
+        &context.hasher,
+        &context.throttle,
+        &Proof {
+            account_id: session.account_id,
+            session_id: session.session_id,
+            password: &password,
+            code: &code,
+            address: &address,
+            user_agent: &user_agent,
+        },
+        chrono::Utc::now(),
+    )
+    .await;
     match outcome {
         Ok(codes) => {
             server::record_event(
@@ -104,34 +204,46 @@ pub async fn confirm_two_factor(code: Option<String>) -> Result<Vec<String>, App
             )
             .await?;
             // Without JavaScript the answer is a redirect back to this page, which shows
-            // the codes from this draft once.
+            // the codes from this draft (this session's only) once.
             server::keep_draft_for_plain_form_post(CODES_DRAFT, &codes).await;
             Ok(codes)
         }
-        Err(SecondFactorError::Invalid(P::CodeMissing)) => refused(MessageKey::CodeMissing),
-        Err(SecondFactorError::Invalid(P::AlreadyOn)) => refused(MessageKey::TwoFactorAlreadyOn),
-        Err(SecondFactorError::Invalid(_)) => refused(MessageKey::CodeWrong),
-        Err(error) => Err(server::internal(error)),
+        Err(error) => Err(second_factor_errors(error)),
     }
 }
 
-/// Turns two-step verification off; needs the current password.
+/// Turns two-step verification off; needs the current password and a code.
 #[server(endpoint = "security/two-factor/turn-off")]
-pub async fn turn_off_two_factor(password: Option<String>) -> Result<(), AppError> {
-    use domain::second_factor::{SecondFactorError, SecondFactorProblem as P, turn_off};
+pub async fn turn_off_two_factor(
+    password: Option<String>,
+    code: Option<String>,
+) -> Result<(), AppError> {
+    use domain::second_factor::{
+        SecondFactorError, SecondFactorProblem as P, enrolment::Proof, turn_off,
+    };
 
-    use crate::{error::MessageKey, server};
+    use crate::server;
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    match turn_off(
+    let (address, user_agent) = (server::client_address(), server::user_agent());
+    let (password, code) = (password.unwrap_or_default(), code.unwrap_or_default());
+    let outcome = turn_off(
         &context.db,
         &context.hasher,
-        session.account_id,
-        &password.unwrap_or_default(),
+        &context.throttle,
+        &Proof {
+            account_id: session.account_id,
+            session_id: session.session_id,
+            password: &password,
+            code: &code,
+            address: &address,
+            user_agent: &user_agent,
+        },
+        chrono::Utc::now(),
     )
-    .await
-    {
+    .await;
+    match outcome {
         Ok(()) => {
             server::record_event(
                 &context,
@@ -140,18 +252,14 @@ pub async fn turn_off_two_factor(password: Option<String>) -> Result<(), AppErro
                 serde_json::json!({}),
             )
             .await?;
-            leptos_axum::redirect("/cabinet/security?two_factor_off=1");
+            server::redirect("/cabinet/security?two_factor_off=1");
             Ok(())
         }
-        Err(SecondFactorError::Invalid(P::NotEnrolling)) => {
-            leptos_axum::redirect("/cabinet/security?two_factor_off=1");
+        Err(SecondFactorError::Invalid(problems)) if problems == [P::NotOn] => {
+            server::redirect("/cabinet/security?two_factor_off=1");
             Ok(())
         }
-        Err(SecondFactorError::Invalid(_)) => Err(AppError::field(
-            "password",
-            MessageKey::CurrentPasswordWrong,
-        )),
-        Err(error) => Err(server::internal(error)),
+        Err(error) => Err(second_factor_errors(error)),
     }
 }
 
@@ -187,12 +295,15 @@ fn grouped(secret: &str) -> String {
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let i18n = use_i18n();
+    let start = ServerAction::<StartTwoFactor>::new();
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
+    let start_errors = FormErrors::of(start.value());
     let confirm_errors = FormErrors::of(confirm.value());
     let turn_off_errors = FormErrors::of(turn_off.value());
-    let has_errors =
-        Signal::derive(move || confirm_errors.any().get() || turn_off_errors.any().get());
+    let has_errors = Signal::derive(move || {
+        start_errors.any().get() || confirm_errors.any().get() || turn_off_errors.any().get()
+    });
     let page = Resource::new_blocking(|| (), |_| load_two_factor());
     // With JavaScript the codes come back from the action itself.
     let just_confirmed = move || confirm.value().get().and_then(Result::ok);
@@ -208,7 +319,15 @@ pub fn TwoFactorPage() -> impl IntoView {
                                 (Some(codes), _) | (None, TwoFactorView::JustTurnedOn { recovery_codes: codes }) => {
                                     view! { <RecoveryCodes codes /> }.into_any()
                                 }
-                                (None, TwoFactorView::Enrol { secret, qr }) => view! {
+                                (None, TwoFactorView::Off) => view! {
+                                    <ErrorSummary items=start_errors.summary() />
+                                    <p>{t!(i18n, two_factor.status_off)}</p>
+                                    <p>{t!(i18n, two_factor.start_hint)}</p>
+                                    <ActionForm action=start attr:novalidate=true attr:class="form narrow">
+                                        <Button busy=start.pending()>{t!(i18n, two_factor.set_up)}</Button>
+                                    </ActionForm>
+                                }.into_any(),
+                                (None, TwoFactorView::Enrol { secret, qr, expires }) => view! {
                                     <ErrorSummary items=confirm_errors.summary() />
                                     <p>{t!(i18n, two_factor.status_off)}</p>
                                     <ol class="steps">
@@ -220,10 +339,20 @@ pub fn TwoFactorPage() -> impl IntoView {
                                                 {t!(i18n, two_factor.key_label)}": "
                                                 <code class="secret" data-testid="totp-secret" data-secret=secret.clone()>{grouped(&secret)}</code>
                                             </p>
+                                            <p class="hint" data-testid="key-expires">
+                                                {move || td_string!(i18n.get_locale(), two_factor.key_expires).replace("{time}", &expires)}
+                                            </p>
                                         </li>
                                         <li>
                                             <p>{t!(i18n, two_factor.step_code)}</p>
                                             <ActionForm action=confirm attr:novalidate=true attr:class="form narrow">
+                                                <TextField
+                                                    name="password"
+                                                    label=text(|l| td_string!(l, two_factor.password_label))
+                                                    input_type="password"
+                                                    autocomplete="current-password"
+                                                    error=confirm_errors.field("password")
+                                                />
                                                 <TextField
                                                     name="code"
                                                     label=text(|l| td_string!(l, two_factor.code_label))
@@ -249,6 +378,12 @@ pub fn TwoFactorPage() -> impl IntoView {
                                             input_type="password"
                                             autocomplete="current-password"
                                             error=turn_off_errors.field("password")
+                                        />
+                                        <TextField
+                                            name="code"
+                                            label=text(|l| td_string!(l, two_factor.turn_off_code_label))
+                                            error=turn_off_errors.field("code")
+                                            autocomplete="one-time-code"
                                         />
                                         <Button kind=ButtonKind::Warning busy=turn_off.pending()>{t!(i18n, two_factor.turn_off)}</Button>
                                     </ActionForm>

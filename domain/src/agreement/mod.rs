@@ -57,6 +57,19 @@ impl RecordKind {
     pub fn parse(kind: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == kind)
     }
+
+    /// The kinds that answer the same question (the agreement, or the consent): a record
+    /// of one of them supersedes an earlier one of the other.
+    fn family(self) -> [Self; 2] {
+        match self {
+            Self::AgreementAccepted | Self::AgreementDeclined => {
+                [Self::AgreementAccepted, Self::AgreementDeclined]
+            }
+            Self::PdConsentGiven | Self::PdConsentWithdrawn => {
+                [Self::PdConsentGiven, Self::PdConsentWithdrawn]
+            }
+        }
+    }
 }
 
 /// One version's text in one language, as a user is shown it.
@@ -369,22 +382,23 @@ pub struct NewRecord {
     pub user_agent: String,
 }
 
-/// Appends a record.
+/// Appends a record; every field is cut to the length the record keeps.
 pub async fn record(
     db: &impl ConnectionTrait,
     new: NewRecord,
     now: DateTime<Utc>,
 ) -> Result<acceptance_record::Model, DbErr> {
+    use crate::validate::clip;
     acceptance_record::ActiveModel {
         subject: Set(new.subject),
         kind: Set(new.kind.as_str().to_owned()),
         agreement_version: Set(new.version),
-        language: Set(new.language),
+        language: Set(clip(&new.language, 8)),
         text_sha256: Set(new.text_sha256),
-        wording: Set(new.wording),
+        wording: Set(clip(&new.wording, 1_000)),
         recorded_at: Set(now),
-        address: Set(new.address),
-        user_agent: Set(new.user_agent),
+        address: Set(clip(&new.address, 64)),
+        user_agent: Set(clip(&new.user_agent, 512)),
         ..Default::default()
     }
     .insert(db)
@@ -483,8 +497,11 @@ pub enum AnswerError {
     Database(#[from] DbErr),
 }
 
+/// Records an answer to the version in force, with its history event, in one transaction.
+/// Idempotent: when the account's latest answer to this version is already this one (a
+/// second click, a resent form), that record is returned and nothing is added.
 async fn answer(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     answer: &Answer,
     kind: RecordKind,
     now: DateTime<Utc>,
@@ -500,8 +517,27 @@ async fn answer(
         .await?
         .filter(|text| text.sha256 == answer.text_sha256)
         .ok_or(AnswerError::TextMismatch)?;
+    let txn = db.begin().await?;
+    // Locked: two answers of one account are recorded one after the other.
+    let subject = account::Entity::find_by_id(answer.account_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AnswerError::NoAccount)?
+        .subject;
+    let latest = acceptance_record::Entity::find()
+        .filter(acceptance_record::Column::Subject.eq(&subject))
+        .filter(acceptance_record::Column::AgreementVersion.eq(text.version))
+        .filter(acceptance_record::Column::Kind.is_in(kind.family().map(RecordKind::as_str)))
+        .order_by_desc(acceptance_record::Column::Id)
+        .one(&txn)
+        .await?;
+    if let Some(latest) = latest.filter(|latest| latest.kind == kind.as_str()) {
+        txn.commit().await?;
+        return Ok(latest);
+    }
     history::record(
-        db,
+        &txn,
         NewEvent::by_user(
             answer.account_id,
             match kind {
@@ -517,13 +553,8 @@ async fn answer(
         ),
     )
     .await?;
-    let subject = account::Entity::find_by_id(answer.account_id)
-        .one(db)
-        .await?
-        .ok_or(AnswerError::NoAccount)?
-        .subject;
-    Ok(record(
-        db,
+    let recorded = record(
+        &txn,
         NewRecord {
             subject,
             kind,
@@ -536,12 +567,14 @@ async fn answer(
         },
         now,
     )
-    .await?)
+    .await?;
+    txn.commit().await?;
+    Ok(recorded)
 }
 
 /// Records that the user accepted the version in force; the gate opens.
 pub async fn accept(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     given: &Answer,
     now: DateTime<Utc>,
 ) -> Result<acceptance_record::Model, AnswerError> {
@@ -551,7 +584,7 @@ pub async fn accept(
 /// Records that the user declined the version in force; the gate stays shut, and the
 /// account stays, so that its owner can come back to accept or to leave.
 pub async fn decline(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     given: &Answer,
     now: DateTime<Utc>,
 ) -> Result<acceptance_record::Model, AnswerError> {

@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     pub expires_at: DateTimeUtc,
+    /// The session a signed-in form's draft belongs to: only it reads it, and Exit
+    /// removes it.
+    pub session_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,12 @@ pub struct Model {
     pub confirmed_at: Option<DateTimeUtc>,
     /// The 30-second step of the last accepted code: a code is never accepted twice.
     pub last_used_step: Option<i64>,
+    /// While enrolling: the session that asked for this secret (only it sees it).
+    pub session_id: Option<i64>,
+    /// Wrong codes in a row; at `second_factor::LOCK_AFTER` the factor locks.
+    pub failed_codes: i32,
+    /// Every code is refused until then.
+    pub locked_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,8 +12,6 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub account_id: i64,
-    /// The throttling key of what was typed at sign-in: wrong codes count against it too.
-    pub identifier_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub failed_attempts: i32,

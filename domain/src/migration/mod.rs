@@ -11,6 +11,7 @@ mod m20261125_000005_second_factor;
 mod m20261126_000006_agreement;
 mod m20261126_000007_cabinet;
 mod m20261126_000008_deletion;
+mod m20261205_000009_trustworthy_core;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_agreement::Migration),
             Box::new(m20261126_000007_cabinet::Migration),
             Box::new(m20261126_000008_deletion::Migration),
+            Box::new(m20261205_000009_trustworthy_core::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! database per test on the local server (`TEST_POSTGRES_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), both through the real migrations.
 
-#![allow(dead_code, clippy::expect_used)]
+#![allow(dead_code, clippy::expect_used, clippy::panic)]
 
 use domain::{DatabaseConnection, database, entities::account};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
@@ -131,8 +131,65 @@ pub async fn registered(db: &DatabaseConnection, pin: &str, email: &str, agent: 
         user_agent: agent.into(),
         ..Default::default()
     };
-    domain::registration::register(db, &HASHER, &person, chrono::Utc::now())
+    match domain::registration::register(db, &HASHER, &person, chrono::Utc::now())
         .await
         .expect("the registration succeeds")
-        .account_id
+    {
+        domain::registration::Registration::Created(account) => account.account_id,
+        domain::registration::Registration::AlreadyExists => {
+            panic!("{pin} or {email} was registered already")
+        }
+    }
+}
+
+/// One throttle (a random server key, the default allowance) for a test binary.
+pub static THROTTLE: std::sync::LazyLock<domain::throttle::Throttle> =
+    std::sync::LazyLock::new(|| {
+        domain::throttle::Throttle::new(
+            domain::secret::ServerSecret::random(),
+            domain::throttle::ADDRESS_LIMIT,
+        )
+    });
+
+/// Turns two-step verification on for `account_id` (through a session of its own) at
+/// `at`; returns the secret and the recovery codes. The code used is at `at - 1 minute`,
+/// so codes at `at` are fresh.
+pub async fn two_step_on(
+    db: &DatabaseConnection,
+    account_id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (String, Vec<String>) {
+    use domain::second_factor;
+    let earlier = at - chrono::Duration::minutes(1);
+    let session = domain::sessions::start_session(
+        db,
+        account_id,
+        "203.0.113.1",
+        "Enrolling",
+        earlier,
+        domain::sessions::SessionPolicy::default(),
+    )
+    .await
+    .expect("a session starts");
+    let enrolment = second_factor::start_enrolment(db, account_id, session.session_id, earlier)
+        .await
+        .expect("an enrolment starts");
+    let code = second_factor::current_code(&enrolment.secret, earlier).expect("a code");
+    let codes = second_factor::confirm_enrolment(
+        db,
+        &HASHER,
+        &THROTTLE,
+        &second_factor::enrolment::Proof {
+            account_id,
+            session_id: session.session_id,
+            password: PASSWORD,
+            code: &code,
+            address: "203.0.113.1",
+            user_agent: "Enrolling",
+        },
+        earlier,
+    )
+    .await
+    .expect("two-step verification turns on");
+    (enrolment.secret, codes)
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the HTTP tests: the real router on a fresh in-memory database, and
 //! requests shaped as browsers send them.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::{Router, body::Body};
 use domain::DatabaseConnection;
@@ -43,12 +43,17 @@ pub fn portal_with_documents(
 }
 
 /// A portal serving its static files from `site_root` (with a `pkg/` inside).
+/// Every request of these tests comes from one (unknown) address, so the per-address
+/// allowance is lifted.
 pub fn portal_with_site_root(db: &DatabaseConnection, site_root: &std::path::Path) -> Router {
     let options = LeptosOptions::builder()
         .output_name("portal")
         .site_root(site_root.to_str().unwrap())
         .build();
-    portal_from(db, false, false, document_store(), options)
+    let mut state = state_from(db, false, false, document_store(), options);
+    state.context.throttle =
+        domain::throttle::Throttle::new(domain::secret::ServerSecret::random(), 1_000_000);
+    router(state)
 }
 
 fn portal_from(
@@ -87,7 +92,10 @@ fn state_from(
             hasher: domain::password::PasswordHasher::with_concurrency(2).unwrap(),
             sessions: domain::sessions::SessionPolicy::default(),
             https,
-            attempts_per_address_per_minute: domain::throttle::ADDRESS_LIMIT,
+            throttle: domain::throttle::Throttle::new(
+                domain::secret::ServerSecret::random(),
+                domain::throttle::ADDRESS_LIMIT,
+            ),
             documents,
             retention: domain::deletion::RetentionPolicy::default(),
             retention_legal_basis: String::new(),
@@ -125,6 +133,16 @@ pub async fn body_text(response: Response<Body>) -> String {
 
 pub fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
+}
+
+/// A plain form post without fields (a download button), as a browser sends it.
+pub fn post(uri: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, 0)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .unwrap()
 }
 
 /// A server function call as the browser makes it: from JavaScript (`Accept: */*`)...
@@ -185,23 +203,53 @@ pub fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
     request
 }
 
-/// Registers [`REGISTRATION`] without JavaScript; returns the session cookie.
-pub async fn register(app: &Router) -> String {
-    let response = send(app, form_post("/api/account/register", REGISTRATION)).await;
+/// Registers `form` without JavaScript: every valid registration is answered alike, with
+/// the page that says to sign in (and no session).
+pub async fn register_form(app: &Router, form: &str) {
+    let response = send(app, form_post("/api/account/register", form)).await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(header_of(&response, header::LOCATION), "/cabinet");
-    session_cookie(&response).expect("registration signs in").0
+    assert_eq!(header_of(&response, header::LOCATION), "/register/done");
+    assert!(
+        session_cookie(&response).is_none(),
+        "registering signs nobody in"
+    );
 }
 
-/// Registers another individual (PIN 11002198012345) without JavaScript; returns the
-/// session cookie.
+/// Signs in without JavaScript; returns the session cookie.
+pub async fn sign_in(app: &Router, identifier: &str, password: &str) -> String {
+    let form = format!(
+        "identifier={}&password={}",
+        identifier.replace('@', "%40"),
+        password.replace(' ', "+")
+    );
+    let response = send(app, form_post("/api/account/sign-in", &form)).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FOUND,
+        "sign-in of {identifier}"
+    );
+    session_cookie(&response)
+        .unwrap_or_else(|| panic!("{identifier} signs in"))
+        .0
+}
+
+/// The password of [`REGISTRATION`].
+pub const PASSWORD: &str = "Too-Ata jailoo 2026";
+
+/// Registers [`REGISTRATION`] without JavaScript and signs in; returns the session cookie.
+pub async fn register(app: &Router) -> String {
+    register_form(app, REGISTRATION).await;
+    sign_in(app, "21503199000123", PASSWORD).await
+}
+
+/// Registers another individual (PIN 11002198012345) without JavaScript and signs in;
+/// returns the session cookie.
 pub async fn register_other(app: &Router) -> String {
     let other = "kind=individual&pin=11002198012345&full_name=Other+Person&email=&phone=%2B996555000111\
         &password=Another+long+passphrase&accepts_agreement=true&consents_to_personal_data=true\
         &agreement_version=1";
-    let response = send(app, form_post("/api/account/register", other)).await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    session_cookie(&response).expect("registration signs in").0
+    register_form(app, other).await;
+    sign_in(app, "11002198012345", "Another long passphrase").await
 }
 
 /// A multipart form post with one file field, as a browser sends the upload form.
@@ -226,4 +274,46 @@ pub fn upload_post(field: &str, file_name: &str, content: &[u8]) -> Request<Body
         .header(header::ACCEPT, "text/html")
         .body(Body::from(body))
         .unwrap()
+}
+
+/// Turns two-step verification on for the account (the password being [`PASSWORD`])
+/// through the domain, as the cabinet does; returns the recovery codes.
+pub async fn two_step_on(db: &DatabaseConnection, account_id: i64) -> Vec<String> {
+    use domain::second_factor;
+    let earlier = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let hasher = domain::password::PasswordHasher::with_concurrency(1).unwrap();
+    let throttle = domain::throttle::Throttle::new(
+        domain::secret::ServerSecret::random(),
+        domain::throttle::ADDRESS_LIMIT,
+    );
+    let session = domain::sessions::start_session(
+        db,
+        account_id,
+        "203.0.113.1",
+        "Enrolling",
+        earlier,
+        domain::sessions::SessionPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let enrolment = second_factor::start_enrolment(db, account_id, session.session_id, earlier)
+        .await
+        .unwrap();
+    let code = second_factor::current_code(&enrolment.secret, earlier).unwrap();
+    second_factor::confirm_enrolment(
+        db,
+        &hasher,
+        &throttle,
+        &second_factor::enrolment::Proof {
+            account_id,
+            session_id: session.session_id,
+            password: PASSWORD,
+            code: &code,
+            address: "203.0.113.1",
+            user_agent: "Enrolling",
+        },
+        earlier,
+    )
+    .await
+    .unwrap()
 }

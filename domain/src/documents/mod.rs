@@ -5,18 +5,27 @@
 //! random name, the directory fsynced, and only then committed to the database in one
 //! transaction with its history event. A crash before the commit leaves a file without a
 //! row; no file without a row is ever listed, counted or served, and [`sweep`] removes such
-//! orphans (and stale temporary files) at start-up. Deleting commits first and removes the
-//! file afterwards, for the same reason.
+//! orphans (and stale temporary files), at start-up and then periodically. An upload the
+//! client abandons removes its temporary file when it is dropped. Deleting commits first
+//! and removes the file afterwards, for the same reason.
+//!
+//! Memory and cores: a file goes to disk chunk by chunk as it arrives; its type
+//! ([`FileType`], first bytes and ZIP directory) and SHA-256 are then read from the disk on
+//! the blocking thread pool, never whole into memory and never on the async workers.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
+
+mod file_type;
+
+pub use file_type::FileType;
 
 use crate::{
     entities::{account, document},
@@ -30,6 +39,8 @@ use crate::{
 pub struct DocumentLimits {
     pub max_file_bytes: u64,
     pub max_account_bytes: u64,
+    /// How many documents one account may hold.
+    pub max_account_documents: u64,
     /// A document is kept this long after its upload.
     pub retention: Duration,
 }
@@ -39,6 +50,7 @@ impl Default for DocumentLimits {
         Self {
             max_file_bytes: 20 * 1024 * 1024,
             max_account_bytes: 200 * 1024 * 1024,
+            max_account_documents: 500,
             retention: Duration::days(5 * 365),
         }
     }
@@ -59,75 +71,6 @@ pub struct DocumentStore {
     fault: Option<Fault>,
 }
 
-/// The kinds of file the cabinet accepts, decided from their content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileType {
-    Pdf,
-    Jpeg,
-    Png,
-    Docx,
-    Xlsx,
-    Odt,
-}
-
-impl FileType {
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Pdf => "application/pdf",
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Self::Odt => "application/vnd.oasis.opendocument.text",
-        }
-    }
-
-    /// A short label for lists ("PDF", "DOCX"...).
-    pub fn label_of(media_type: &str) -> &'static str {
-        match media_type {
-            "application/pdf" => "PDF",
-            "image/jpeg" => "JPEG",
-            "image/png" => "PNG",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "DOCX",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "XLSX",
-            "application/vnd.oasis.opendocument.text" => "ODT",
-            _ => "?",
-        }
-    }
-
-    /// The type of `content` by its magic bytes (and, for the ZIP-based office formats,
-    /// by the parts the archive names), or `None` if it is none of the accepted types.
-    pub fn detect(content: &[u8]) -> Option<Self> {
-        const ODT_MIMETYPE: &[u8] = b"mimetypeapplication/vnd.oasis.opendocument.text";
-        if content.starts_with(b"%PDF-") {
-            Some(Self::Pdf)
-        } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Self::Jpeg)
-        } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
-            Some(Self::Png)
-        } else if content.starts_with(b"PK\x03\x04") {
-            // An ODF package's first entry is the uncompressed `mimetype` (at offset 30).
-            if content.get(30..30 + ODT_MIMETYPE.len()) == Some(ODT_MIMETYPE) {
-                Some(Self::Odt)
-            } else if contains(content, b"word/document.xml") {
-                Some(Self::Docx)
-            } else if contains(content, b"xl/workbook.xml") {
-                Some(Self::Xlsx)
-            } else {
-                None
-            }
-        } else {
-            None
-        }
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -137,6 +80,8 @@ pub enum UploadError {
     TooLarge { limit: u64 },
     #[error("the account's documents would exceed {limit} bytes")]
     QuotaExceeded { limit: u64 },
+    #[error("the account already holds {limit} documents")]
+    TooMany { limit: u64 },
     #[error("the file is not a PDF, JPEG, PNG, DOCX, XLSX or ODT document")]
     UnsupportedType,
     /// The account was deleted while the file was on its way.
@@ -208,21 +153,33 @@ impl DocumentStore {
         Ok(Upload {
             file: Some(file),
             path,
-            hasher: Sha256::new(),
             size: 0,
             limit: self.limits.max_file_bytes,
+            done: false,
         })
     }
 }
 
-/// An upload in progress: bytes go to a temporary file while their hash is computed.
+/// An upload in progress: bytes go to a temporary file. Dropped before it is committed
+/// (the client went away, the request failed), it removes that file.
 #[derive(Debug)]
 pub struct Upload {
     file: Option<tokio::fs::File>,
     path: PathBuf,
-    hasher: Sha256,
     size: u64,
     limit: u64,
+    /// Committed (the file is a document's now) or deliberately left for a crash test.
+    done: bool,
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.done {
+            self.file = None;
+            // A small unlink: no need to leave the thread for it.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl Upload {
@@ -232,7 +189,6 @@ impl Upload {
         if self.size > self.limit {
             return Err(UploadError::TooLarge { limit: self.limit });
         }
-        self.hasher.update(chunk);
         if let Some(file) = self.file.as_mut() {
             file.write_all(chunk).await?;
         }
@@ -242,14 +198,52 @@ impl Upload {
     /// Abandons the upload and removes its temporary file.
     pub async fn abort(mut self) {
         self.file = None;
+        self.done = true;
         let _ = tokio::fs::remove_file(&self.path).await;
     }
 }
 
-/// Keeps a display name only: no directories, no control characters, at most 255 chars.
+/// The type and SHA-256 of the file at `path`, read from the disk on the blocking pool.
+async fn inspect(path: &Path) -> std::io::Result<(Option<FileType>, String)> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let file_type = FileType::detect(std::io::BufReader::new(std::fs::File::open(&path)?))?;
+        Ok((file_type, sha256_of_file_blocking(&path)?))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+pub(crate) fn sha256_of_file_blocking(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The SHA-256 of the file at `path`, computed on the blocking pool.
+async fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || sha256_of_file_blocking(&path))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+/// Keeps a display name only: no directories, no control or bidi/format characters
+/// (U+202E would show `fdp.exe` as `exe.pdf`), NFC, at most 255 characters.
 pub fn display_name(original: &str) -> String {
     let base = original.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    // Control characters go without a trace (a line break inside a file name is noise).
+    let visible: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = crate::validate::clip(&crate::validate::display_text(&visible), 255);
     let cleaned = cleaned.trim();
     if cleaned.is_empty() {
         "document".to_owned()
@@ -277,8 +271,10 @@ pub async fn store(
     now: DateTime<Utc>,
 ) -> Result<document::Model, UploadError> {
     let result = finish(db, store, &mut upload, owner, original_name, now).await;
-    if result.is_err() && !matches!(result, Err(UploadError::Injected)) {
-        upload.abort().await;
+    match &result {
+        // Committed, or (a crash test) left as a crash leaves it.
+        Ok(_) | Err(UploadError::Injected) => upload.done = true,
+        Err(_) => upload.abort().await,
     }
     result
 }
@@ -298,10 +294,8 @@ async fn finish(
     if upload.size == 0 {
         return Err(UploadError::Empty);
     }
-    let content = tokio::fs::read(&upload.path).await?;
-    let file_type = FileType::detect(&content).ok_or(UploadError::UnsupportedType)?;
-    drop(content);
-    let sha256 = hex::encode(upload.hasher.clone().finalize());
+    let (file_type, sha256) = inspect(&upload.path).await?;
+    let file_type = file_type.ok_or(UploadError::UnsupportedType)?;
     let size = upload.size;
 
     let txn = db.begin().await?;
@@ -313,6 +307,15 @@ async fn finish(
         .one(&txn)
         .await?
         .ok_or(UploadError::NoAccount)?;
+    let held = document::Entity::find()
+        .filter(document::Column::AccountId.eq(owner.account_id))
+        .count(&txn)
+        .await?;
+    if held >= store.limits.max_account_documents {
+        return Err(UploadError::TooMany {
+            limit: store.limits.max_account_documents,
+        });
+    }
     let used = used_bytes(&txn, owner.account_id).await?;
     if used + size > store.limits.max_account_bytes {
         return Err(UploadError::QuotaExceeded {
@@ -397,20 +400,6 @@ pub async fn find(
         .filter(document::Column::AccountId.eq(account_id))
         .one(db)
         .await
-}
-
-async fn sha256_of_file(path: &Path) -> std::io::Result<String> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let read = file.read(&mut buffer).await?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Checks the document's file against its SHA-256 and records the download; the caller
@@ -519,7 +508,8 @@ pub struct Swept {
 }
 
 /// Removes files that no committed document names, and temporary files, last modified
-/// before `cutoff` (uploads in progress elsewhere are younger). Run at start-up.
+/// before `cutoff` (uploads in progress elsewhere are younger). Run at start-up and by the
+/// maintenance job.
 pub async fn sweep(
     db: &impl ConnectionTrait,
     store: &DocumentStore,
