@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every check and test: formatting, lints, the wasm dependency rule,
 # domain tests on SQLite and PostgreSQL, HTTP tests, the release build, Playwright in
-# Chromium (JavaScript on and off, desktop and phone), and the size budget.
+# Chromium (JavaScript on and off, desktop and phone), the attack script, the size budget and
+# the identity benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -62,6 +63,9 @@ PORTAL_E2E_DATA_DIR=$(mktemp -d)
 export PORTAL_E2E_PORT PORTAL_E2E_IDLE_PORT PORTAL_E2E_AGREEMENT_PORTS PORTAL_E2E_DATA_DIR
 trap 'rm -rf "$PORTAL_E2E_DATA_DIR"' EXIT
 (cd end2end && npx playwright test)
+
+step "Attacks against the release server (each must be refused)"
+python3 scripts/attack.py
 
 step "Size budget"
 scripts/size-report.sh

@@ -323,7 +323,7 @@ pub fn redirect(path: &str) {
 
 /// After a failed plain form post, keeps `payload` (never a password) for the re-rendered
 /// form. With JavaScript the form is still on screen, so nothing is kept. Signed in, the
-/// draft belongs to the session. Each address may keep only so many a minute.
+/// draft belongs to the session; signed out, each address may keep only so many a minute.
 pub async fn keep_draft_for_plain_form_post<T: serde::Serialize>(form: &str, payload: &T) {
     if !is_plain_form_post() {
         return;
@@ -335,20 +335,24 @@ pub async fn keep_draft_for_plain_form_post<T: serde::Serialize>(form: &str, pay
         return;
     };
     let now = chrono::Utc::now();
-    let allowed = context
-        .throttle
-        .take_address(
-            &context.db,
-            domain::throttle::AddressScope::Draft,
-            &client_address(),
-            now,
-        )
-        .await;
-    if !matches!(allowed, Ok(Ok(()))) {
-        // Losing a draft only costs retyping; the errors are still shown.
-        return;
-    }
     let session = current_session().map(|session| session.session_id);
+    // Signed out, an address may keep only so many (losing one costs retyping; the errors
+    // still show). Signed in, a draft may hold what must not be lost (the recovery codes)
+    // and belongs to an authenticated session.
+    if session.is_none() {
+        let allowed = context
+            .throttle
+            .take_address(
+                &context.db,
+                domain::throttle::AddressScope::Draft,
+                &client_address(),
+                now,
+            )
+            .await;
+        if !matches!(allowed, Ok(Ok(()))) {
+            return;
+        }
+    }
     match domain::form_draft::save_draft(&context.db, form, &payload, session, now).await {
         Ok(Some(token)) => set_cookie(
             PortalCookie::Draft,

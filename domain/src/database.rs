@@ -77,11 +77,19 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// truncates it. PostgreSQL keeps deleted rows as dead tuples until VACUUM frees them for
 /// reuse. Failures are logged: the deletion itself has committed.
 pub async fn scrub_freed_space(db: &DatabaseConnection, tables: &[&str]) {
-    let statement = match db.get_database_backend() {
-        DbBackend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)".to_owned(),
-        DbBackend::Postgres => format!("VACUUM {}", tables.join(", ")),
-        _ => return,
-    };
+    match db.get_database_backend() {
+        // Quick: done before the answer.
+        DbBackend::Sqlite => scrub(db, "PRAGMA wal_checkpoint(TRUNCATE)".to_owned()).await,
+        // May take a while on large tables: after the answer, in the background.
+        DbBackend::Postgres => {
+            let (db, statement) = (db.clone(), format!("VACUUM {}", tables.join(", ")));
+            tokio::spawn(async move { scrub(&db, statement).await });
+        }
+        _ => {}
+    }
+}
+
+async fn scrub(db: &DatabaseConnection, statement: String) {
     if let Err(error) = db.execute_unprepared(&statement).await {
         tracing::warn!(%error, "could not scrub the space a deletion freed");
     }

@@ -41,7 +41,7 @@ use crate::{
     fault,
     history::{Actor, EventKind},
     password::{HashError, PasswordHasher},
-    reauthentication::{ReauthError, Reauthentication},
+    reauthentication::Reauthentication,
     second_factor::CodeOutcome,
     throttle::{self, Throttle, Throttled},
     tokens,
@@ -146,16 +146,7 @@ pub enum DeletionError {
     Database(#[from] DbErr),
 }
 
-impl From<ReauthError> for DeletionError {
-    fn from(error: ReauthError) -> Self {
-        match error {
-            ReauthError::SessionEnded => Self::SessionEnded,
-            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
-            ReauthError::Hash(error) => Self::Hash(error),
-            ReauthError::Database(error) => Self::Database(error),
-        }
-    }
-}
+crate::reauthentication::from_reauth_error!(DeletionError);
 
 /// What a deletion erased, counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,15 +224,14 @@ pub async fn delete_own_account(
     if !confirmation.confirmed {
         problems.push(P::NotConfirmed);
     }
-    let reauth = Reauthentication {
+    let reauth = Reauthentication::of(
         hasher,
         throttle,
-        account_id: account.id,
-        session_id: confirmation.session_id,
-        password_hash: &account.password_hash,
-        address: confirmation.address,
-        user_agent: confirmation.user_agent,
-    };
+        &account,
+        confirmation.session_id,
+        confirmation.address,
+        confirmation.user_agent,
+    );
     if !confirmation.password.is_empty() {
         if !reauth.password(db, confirmation.password, now).await? {
             problems.push(P::PasswordWrong);

@@ -2,7 +2,7 @@
 //! ZIP: `data.json` (profile, consents with their hashes, history, inbox, sessions, services,
 //! documents' details) and every uploaded document under `documents/`. The archive is
 //! written by the `zip` crate to a temporary file in the document store (an account may
-//! hold 200 MB), which the caller streams and removes.
+//! hold 200 MB), handed to the caller open and already unlinked.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,12 +29,24 @@ pub enum ExportError {
     Database(#[from] DbErr),
 }
 
-/// A finished archive: its temporary path (remove it after sending) and a file name.
+/// A finished archive: an open file whose name is already gone (nothing is left behind
+/// whatever happens to the download), and the name to offer.
 #[derive(Debug)]
 pub struct Export {
-    pub path: PathBuf,
+    pub file: std::fs::File,
+    pub size: u64,
     pub file_name: String,
     pub documents: usize,
+}
+
+/// Removes a file when dropped: an export abandoned half-way (the request was cancelled
+/// while the archive was being written) leaves nothing in the store.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Builds the account's archive and records the export in its history.
@@ -144,25 +156,24 @@ pub async fn export(
         now.timestamp_micros()
     ));
     let target = path.clone();
+    let removal = RemoveOnDrop(path);
     let json = serde_json::to_vec_pretty(&json).map_err(std::io::Error::other)?;
-    let written = tokio::task::spawn_blocking(move || write_zip(&target, &json, &files, now))
+    let documents = tokio::task::spawn_blocking(move || write_zip(&target, &json, &files, now))
         .await
-        .map_err(std::io::Error::other)?;
-    let documents = match written {
-        Ok(count) => count,
-        Err(error) => {
-            let _ = std::fs::remove_file(&path);
-            return Err(error.into());
-        }
-    };
+        .map_err(std::io::Error::other)??;
     history::record(
         db,
         who.event(EventKind::DataExported, now)
             .with_details(serde_json::json!({ "documents": documents })),
     )
     .await?;
+    let file = std::fs::File::open(&removal.0)?;
+    let size = file.metadata()?.len();
+    // The open file stays readable after its name is gone.
+    drop(removal);
     Ok(Export {
-        path,
+        file,
+        size,
         file_name: format!("portal-data-{}.zip", now.format("%Y-%m-%d")),
         documents,
     })

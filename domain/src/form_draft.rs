@@ -88,8 +88,9 @@ pub async fn take_draft(
     if draft.session_id.is_some() && draft.session_id != session_id {
         return Ok(None);
     }
-    form_draft::Entity::delete_by_id(hash).exec(db).await?;
-    if draft.expires_at < now {
+    // Of two parallel reads, the one whose delete took the row gives it back.
+    let taken = form_draft::Entity::delete_by_id(hash).exec(db).await?;
+    if taken.rows_affected != 1 || draft.expires_at < now {
         return Ok(None);
     }
     Ok(serde_json::from_str(&draft.payload).ok())

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -14,7 +14,7 @@ use crate::{
     entities::account,
     inbox,
     password::{self, HashError, PasswordHasher, PasswordProblem},
-    reauthentication::{ReauthError, Reauthentication},
+    reauthentication::Reauthentication,
     second_factor, sessions,
     throttle::{Throttle, Throttled},
 };
@@ -53,16 +53,7 @@ pub enum PasswordChangeError {
     Database(#[from] DbErr),
 }
 
-impl From<ReauthError> for PasswordChangeError {
-    fn from(error: ReauthError) -> Self {
-        match error {
-            ReauthError::SessionEnded => Self::SessionEnded,
-            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
-            ReauthError::Hash(error) => Self::Hash(error),
-            ReauthError::Database(error) => Self::Database(error),
-        }
-    }
-}
+crate::reauthentication::from_reauth_error!(PasswordChangeError);
 
 /// What the form sent, and where from.
 #[derive(Clone, Copy, Debug)]
@@ -93,15 +84,14 @@ pub async fn change_password(
     if current.is_empty() {
         return Err(PasswordChangeError::Invalid(P::CurrentPasswordWrong));
     }
-    let reauth = Reauthentication {
+    let reauth = Reauthentication::of(
         hasher,
         throttle,
-        account_id,
-        session_id: change.session_id,
-        password_hash: &account.password_hash,
-        address: change.address,
-        user_agent: change.user_agent,
-    };
+        &account,
+        change.session_id,
+        change.address,
+        change.user_agent,
+    );
     if !reauth.password(db, current, now).await? {
         return Err(PasswordChangeError::Invalid(P::CurrentPasswordWrong));
     }
@@ -114,6 +104,15 @@ pub async fn change_password(
     let hash = hasher.hash(new).await?;
 
     let txn = db.begin().await?;
+    // Locked, then the session checked: a report that ended every session a moment ago
+    // is not outrun by a change made on the strength of one of them.
+    account::Entity::find_by_id(account_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    if !sessions::is_active(&txn, change.session_id).await? {
+        return Err(PasswordChangeError::SessionEnded);
+    }
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash))
         .filter(account::Column::Id.eq(account_id))

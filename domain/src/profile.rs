@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
+    TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
     history::{self, EventKind, NewEvent},
     identity::PhoneProblem,
     password::{HashError, PasswordHasher},
-    reauthentication::{ReauthError, Reauthentication},
+    reauthentication::Reauthentication,
     throttle::{Throttle, Throttled},
     validate,
 };
@@ -76,16 +76,7 @@ pub enum ContactError {
     Database(#[from] DbErr),
 }
 
-impl From<ReauthError> for ContactError {
-    fn from(error: ReauthError) -> Self {
-        match error {
-            ReauthError::SessionEnded => Self::SessionEnded,
-            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
-            ReauthError::Hash(error) => Self::Hash(error),
-            ReauthError::Database(error) => Self::Database(error),
-        }
-    }
-}
+crate::reauthentication::from_reauth_error!(ContactError);
 
 /// New contacts, as typed.
 #[derive(Clone, Debug, Default)]
@@ -124,15 +115,14 @@ pub async fn change_contacts(
         })
         .collect();
     let validate::Contacts { email, phone } = contacts;
-    let reauth = Reauthentication {
+    let reauth = Reauthentication::of(
         hasher,
         throttle,
-        account_id,
-        session_id: change.session_id,
-        password_hash: &account.password_hash,
-        address: change.address,
-        user_agent: change.user_agent,
-    };
+        &account,
+        change.session_id,
+        change.address,
+        change.user_agent,
+    );
     if change.current_password.is_empty()
         || !reauth.password(db, change.current_password, now).await?
     {
@@ -167,6 +157,13 @@ pub async fn change_contacts(
         return Ok(changed);
     }
     let txn = db.begin().await?;
+    account::Entity::find_by_id(account_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    if !crate::sessions::is_active(&txn, change.session_id).await? {
+        return Err(ContactError::SessionEnded);
+    }
     let updated = account::Entity::update_many()
         .col_expr(account::Column::Email, Expr::value(email))
         .col_expr(account::Column::Phone, Expr::value(phone))

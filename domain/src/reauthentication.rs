@@ -1,11 +1,12 @@
 //! Asking a signed-in user to prove again that they are the owner: the current password
-//! (and the second factor's code) before changing the password or the contacts, turning
-//! two-step verification on or off, or deleting the account.
+//! before changing the password or the contacts; the password and the second factor's
+//! code before turning two-step verification off or deleting the account.
 //!
 //! A session alone must not buy unlimited guesses: every check is reserved on the
 //! account's throttle counter (the one sign-in uses) before the work, so guesses here and
-//! at the sign-in page add up and wait alike; and when the failures in a row reach
-//! [`SESSION_ENDS_AFTER`], the session that made them ends.
+//! at the sign-in page add up and wait alike; and when the session's own wrong answers in a
+//! row reach [`SESSION_ENDS_AFTER`], it ends (failures of others on the account, say at the
+//! sign-in page, slow this session down but do not end it).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -18,7 +19,7 @@ use crate::{
     throttle::{Subject, Throttle, Throttled},
 };
 
-/// Failed checks in a row (sign-in failures included) that end the session making them.
+/// Wrong answers in a row, in one session, that end it.
 pub const SESSION_ENDS_AFTER: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,46 @@ pub struct Reauthentication<'a> {
     pub user_agent: &'a str,
 }
 
-impl Reauthentication<'_> {
+/// `impl From<ReauthError> for $error`: the errors of every change that asks again share
+/// the check's own variants (`SessionEnded`, `Throttled`, `Hash`, `Database`).
+macro_rules! from_reauth_error {
+    ($error:ty) => {
+        impl From<$crate::reauthentication::ReauthError> for $error {
+            fn from(error: $crate::reauthentication::ReauthError) -> Self {
+                use $crate::reauthentication::ReauthError;
+                match error {
+                    ReauthError::SessionEnded => Self::SessionEnded,
+                    ReauthError::Throttled(throttled) => Self::Throttled(throttled),
+                    ReauthError::Hash(error) => Self::Hash(error),
+                    ReauthError::Database(error) => Self::Database(error),
+                }
+            }
+        }
+    };
+}
+pub(crate) use from_reauth_error;
+
+impl<'a> Reauthentication<'a> {
+    /// The check of `account`'s owner, asked in `session_id` from `address`.
+    pub fn of(
+        hasher: &'a PasswordHasher,
+        throttle: &'a Throttle,
+        account: &'a crate::entities::account::Model,
+        session_id: i64,
+        address: &'a str,
+        user_agent: &'a str,
+    ) -> Self {
+        Self {
+            hasher,
+            throttle,
+            account_id: account.id,
+            session_id,
+            password_hash: &account.password_hash,
+            address,
+            user_agent,
+        }
+    }
+
     fn subject(&self) -> Subject<'static> {
         Subject::Account(self.account_id)
     }
@@ -77,7 +117,7 @@ impl Reauthentication<'_> {
             // forgiving; `succeeded` forgives once everything asked was right.
             self.throttle.release(db, self.subject(), &reserved).await?;
         } else {
-            self.wrong(db, reserved.failures, now).await?;
+            self.wrong(db, now).await?;
         }
         Ok(right)
     }
@@ -98,7 +138,7 @@ impl Reauthentication<'_> {
         let outcome = second_factor::spend_code(db, self.account_id, typed, now).await?;
         match outcome {
             CodeOutcome::Accepted => {}
-            CodeOutcome::Wrong => self.wrong(db, reserved.failures, now).await?,
+            CodeOutcome::Wrong => self.wrong(db, now).await?,
             CodeOutcome::Locked { .. } => {
                 self.throttle.release(db, self.subject(), &reserved).await?;
             }
@@ -106,19 +146,26 @@ impl Reauthentication<'_> {
         Ok(outcome)
     }
 
-    /// Everything asked was right: the account's failures are forgotten.
+    /// Everything asked was right: the account's (and this session's) failures are
+    /// forgotten.
     pub async fn succeeded(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        self.throttle
+            .succeeded(db, Subject::Session(self.session_id))
+            .await?;
         self.throttle.succeeded(db, self.subject()).await
     }
 
-    /// After a wrong answer: the failure stays counted, and the one that reaches
-    /// [`SESSION_ENDS_AFTER`] ends this session.
+    /// After a wrong answer: the account's failure stays counted, and the session's own
+    /// that reaches [`SESSION_ENDS_AFTER`] ends it.
     async fn wrong(
         &self,
         db: &impl ConnectionTrait,
-        failures: i32,
         now: DateTime<Utc>,
     ) -> Result<(), ReauthError> {
+        let failures = self
+            .throttle
+            .add_failure(db, Subject::Session(self.session_id), now)
+            .await?;
         if failures < SESSION_ENDS_AFTER {
             return Ok(());
         }

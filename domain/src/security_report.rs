@@ -18,13 +18,13 @@ use sea_orm::{
 use crate::{
     entities::{account, account_event},
     history::{self, EventKind, NewEvent},
-    identity::SignInIdentifier,
     inbox,
     incidents::{self, IncidentKind},
     password::{self, HashError, PasswordHasher, PasswordProblem},
     second_factor::{self, CodeOutcome},
     sessions,
-    throttle::{AddressScope, Subject, Throttle, Throttled},
+    sign_in::{CheckError, check_password},
+    throttle::{Throttle, Throttled},
 };
 
 /// The longest description of what happened.
@@ -212,6 +212,16 @@ pub enum RenewalProblem {
     NotRequired,
 }
 
+impl From<CheckError> for RenewalError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Throttled(throttled) => Self::Throttled(throttled),
+            CheckError::Hash(error) => Self::Hash(error),
+            CheckError::Database(error) => Self::Database(error),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RenewalError {
     #[error("the renewal was refused: {0:?}")]
@@ -238,39 +248,30 @@ pub async fn renew_password(
     if renewal.identifier.trim().is_empty() || renewal.current_password.is_empty() {
         return refuse(P::CredentialsWrong);
     }
-    throttle
-        .take_address(db, AddressScope::SignIn, renewal.address, now)
-        .await?
-        .map_err(RenewalError::Throttled)?;
-    let typed = SignInIdentifier::parse(renewal.identifier);
-    let account = crate::sign_in::find_account(db, &typed).await?;
-    let subject = account
-        .as_ref()
-        .map_or(Subject::Identifier(typed.as_str()), |a| {
-            Subject::Account(a.id)
-        });
-    let reserved = throttle
-        .reserve(db, subject, now)
-        .await?
-        .map_err(RenewalError::Throttled)?;
-    let verified = hasher
-        .verify(
-            renewal.current_password,
-            account.as_ref().map(|a| a.password_hash.as_str()),
-        )
-        .await;
-    let matches = match verified {
-        Ok(matches) => matches,
-        Err(error) => {
-            throttle.release(db, subject, &reserved).await?;
-            return Err(error.into());
-        }
-    };
+    let checked = check_password(
+        db,
+        hasher,
+        throttle,
+        renewal.identifier,
+        renewal.current_password,
+        renewal.address,
+        now,
+    )
+    .await?;
+    let (account, matches, subject) = (checked.account.clone(), checked.matches, checked.subject());
     let Some(account) = account.filter(|_| matches) else {
         return refuse(P::CredentialsWrong);
     };
     if !account.must_renew_password {
         return refuse(P::NotRequired);
+    }
+    // The new password is checked before a code is spent: a typo in it must not use up a
+    // recovery code.
+    let identifiers = crate::accounts::identifiers(&account);
+    password::check_new_password(renewal.new_password, &identifiers)
+        .map_err(|problem| RenewalError::Invalid(P::NewPassword(problem)))?;
+    if renewal.new_password == renewal.current_password {
+        return refuse(P::SameAsOld);
     }
     if second_factor::is_on(db, account.id).await? {
         if renewal.code.trim().is_empty() {
@@ -281,12 +282,6 @@ pub async fn renew_password(
             CodeOutcome::Wrong => return refuse(P::CodeWrong),
             CodeOutcome::Locked { until } => return refuse(P::Locked { until }),
         }
-    }
-    let identifiers = crate::accounts::identifiers(&account);
-    password::check_new_password(renewal.new_password, &identifiers)
-        .map_err(|problem| RenewalError::Invalid(P::NewPassword(problem)))?;
-    if renewal.new_password == renewal.current_password {
-        return refuse(P::SameAsOld);
     }
     let hash = hasher.hash(renewal.new_password).await?;
     let txn = db.begin().await?;

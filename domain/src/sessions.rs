@@ -229,6 +229,17 @@ pub async fn list_sessions(
         .collect())
 }
 
+/// Whether session `session_id` has not been ended. A change made on the strength of a
+/// session checks this inside its transaction: a report of unauthorized access that ended
+/// every session a moment ago must not be outrun.
+pub async fn is_active(db: &impl ConnectionTrait, session_id: i64) -> Result<bool, DbErr> {
+    Ok(session::Entity::find_by_id(session_id)
+        .filter(session::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Ends one session of the account (Exit, or "sign out" in the list). A session of
 /// another account is left alone: the answer is false, as for an unknown one.
 pub async fn revoke_session(

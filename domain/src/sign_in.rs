@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
 
@@ -18,7 +18,7 @@ use crate::{
     password::{HashError, PasswordHasher},
     second_factor,
     sessions::{self, NewSession, SessionPolicy},
-    throttle::{AddressScope, Subject, Throttle, Throttled},
+    throttle::{AddressScope, Reserved, Subject, Throttle, Throttled},
 };
 
 /// What the sign-in form sent, and where it came from.
@@ -108,6 +108,93 @@ pub async fn find_account(
     }
 }
 
+/// A password typed with an identifier, checked under the throttle.
+pub(crate) struct CheckedPassword {
+    typed: SignInIdentifier,
+    /// The account the identifier names, whether or not the password matched.
+    pub account: Option<account::Model>,
+    pub matches: bool,
+    /// The attempt, counted as a failure until it is released or forgiven.
+    pub reserved: Reserved,
+}
+
+impl CheckedPassword {
+    /// Whose counter the attempt counts on: the account, whatever spelling reached it, or
+    /// what was typed when no account answers (the same answer and wait either way).
+    pub fn subject(&self) -> Subject<'_> {
+        self.account
+            .as_ref()
+            .map_or(Subject::Identifier(self.typed.as_str()), |a| {
+                Subject::Account(a.id)
+            })
+    }
+}
+
+/// Why a password could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CheckError {
+    #[error("too many attempts")]
+    Throttled(Throttled),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<CheckError> for SignInError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Throttled(throttled) => Self::Throttled(throttled),
+            CheckError::Hash(error) => Self::Hash(error),
+            CheckError::Database(error) => Self::Database(error),
+        }
+    }
+}
+
+/// Checks `password` against the account `identifier` names, as sign-in does: the address
+/// takes one attempt, the account's (or the identifier's) counter reserves one before the
+/// Argon2 work (released if the work could not be done), and an unknown identifier costs
+/// the same work as a wrong password.
+pub(crate) async fn check_password(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    throttle: &Throttle,
+    identifier: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<CheckedPassword, CheckError> {
+    throttle
+        .take_address(db, AddressScope::SignIn, address, now)
+        .await?
+        .map_err(CheckError::Throttled)?;
+    let typed = SignInIdentifier::parse(identifier);
+    let account = find_account(db, &typed).await?;
+    let mut checked = CheckedPassword {
+        typed,
+        account,
+        matches: false,
+        reserved: Reserved::default(),
+    };
+    // Reserved (counted as a failure) before the work: parallel attempts cannot all pass.
+    checked.reserved = throttle
+        .reserve(db, checked.subject(), now)
+        .await?
+        .map_err(CheckError::Throttled)?;
+    let stored = checked.account.as_ref().map(|a| a.password_hash.as_str());
+    match hasher.verify(password, stored).await {
+        Ok(matches) => checked.matches = matches,
+        Err(error) => {
+            // Nothing was tested: the attempt is not counted.
+            throttle
+                .release(db, checked.subject(), &checked.reserved)
+                .await?;
+            return Err(error.into());
+        }
+    }
+    Ok(checked)
+}
+
 /// Checks the password and starts a session (or, with a second factor, a challenge for the
 /// code), or explains why not.
 #[tracing::instrument(skip_all)]
@@ -122,38 +209,17 @@ pub async fn sign_in(
     if form.identifier.trim().is_empty() || form.password.is_empty() {
         return Err(SignInError::Incomplete);
     }
-    throttle
-        .take_address(db, AddressScope::SignIn, &form.address, now)
-        .await?
-        .map_err(SignInError::Throttled)?;
-    let typed = SignInIdentifier::parse(&form.identifier);
-    let account = find_account(db, &typed).await?;
-    // Failures count against the account whatever spelling reached it; against what was
-    // typed when no account answers (the same answer and the same wait either way).
-    let subject = account
-        .as_ref()
-        .map_or(Subject::Identifier(typed.as_str()), |a| {
-            Subject::Account(a.id)
-        });
-    // Reserved (counted as a failure) before the work: parallel attempts cannot all pass.
-    let reserved = throttle
-        .reserve(db, subject, now)
-        .await?
-        .map_err(SignInError::Throttled)?;
-    let verified = hasher
-        .verify(
-            &form.password,
-            account.as_ref().map(|a| a.password_hash.as_str()),
-        )
-        .await;
-    let matches = match verified {
-        Ok(matches) => matches,
-        Err(error) => {
-            // Nothing was tested: the attempt is not counted.
-            throttle.release(db, subject, &reserved).await?;
-            return Err(error.into());
-        }
-    };
+    let checked = check_password(
+        db,
+        hasher,
+        throttle,
+        &form.identifier,
+        &form.password,
+        &form.address,
+        now,
+    )
+    .await?;
+    let (account, matches, subject) = (checked.account.clone(), checked.matches, checked.subject());
     if let (Some(account), false) = (&account, matches) {
         history::record(
             db,
@@ -181,12 +247,23 @@ pub async fn sign_in(
     if second_factor::is_on(db, account.id).await? {
         // "Password right, code pending": this attempt is not a failure, but it forgives
         // none of the earlier ones (wrong codes included); only the code completes.
-        throttle.release(db, subject, &reserved).await?;
+        throttle.release(db, subject, &checked.reserved).await?;
         let challenge = second_factor::open_challenge(db, account.id, now).await?;
         tracing::info!(account_id = account.id, "password right; code due");
         return Ok(SignInStep::CodeRequired { challenge });
     }
     let txn = db.begin().await?;
+    // Read again, locked: a report of unauthorized access that committed while the
+    // password was being checked stops this sign-in too.
+    let still = account::Entity::find_by_id(account.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    match still {
+        Some(current) if !current.must_renew_password => {}
+        Some(_) => return Err(SignInError::RenewalRequired),
+        None => return Err(SignInError::InvalidCredentials),
+    }
     let session = sessions::start_session(
         &txn,
         account.id,

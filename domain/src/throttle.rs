@@ -74,11 +74,14 @@ pub enum Subject<'a> {
     Account(i64),
     /// What was typed, normalised as the sign-in lookup does, when no account answers.
     Identifier(&'a str),
+    /// One signed-in session's own wrong answers (it ends after enough of them; failures
+    /// of others on the same account do not end it).
+    Session(i64),
 }
 
 /// A reserved attempt: how many failures are counted now, this attempt included, and what
 /// [`Throttle::release`] needs to take it back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reserved {
     pub failures: i32,
     /// The latest failure before this attempt (its wait is counted from there).
@@ -129,6 +132,11 @@ impl Throttle {
             Subject::Identifier(typed) => (
                 self.secret.keyed("throttle:identifier", typed),
                 "identifier",
+                None,
+            ),
+            Subject::Session(id) => (
+                self.secret.keyed("throttle:session", &id.to_string()),
+                "session",
                 None,
             ),
         }
@@ -237,6 +245,27 @@ impl Throttle {
             previous_at: counter.window_start,
             at: now,
         }))
+    }
+
+    /// Counts one failure of `subject`, whatever came before (no wait applies); returns the
+    /// failures counted now.
+    pub async fn add_failure(
+        &self,
+        db: &impl ConnectionTrait,
+        subject: Subject<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<i32, DbErr> {
+        let (key, scope, account) = self.subject_key(subject);
+        let counted = change(db, &key, scope, account, now, |counter| {
+            Ok(Counter {
+                count: effective_failures(counter, now) + 1,
+                window_start: counter.last_at,
+                last_at: now,
+            })
+        })
+        .await?;
+        // Only contention can refuse; then the count is at least what was read.
+        Ok(counted.map_or(FREE_FAILURES, |counter| counter.count))
     }
 
     /// A completed success: the subject's failures are forgotten.

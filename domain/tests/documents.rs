@@ -169,6 +169,22 @@ fn documents_that_carry_macros_are_refused() {
 }
 
 #[test]
+fn an_archive_of_countless_entries_is_refused_before_its_directory_is_read() {
+    // A valid DOCX with twenty thousand empty parts: far more than any office document.
+    let mut parts = vec![
+        ("[Content_Types].xml".to_owned(), DOCX_TYPES.to_owned()),
+        ("word/document.xml".to_owned(), "<w:document/>".to_owned()),
+    ];
+    parts.extend((0..20_000).map(|i| (format!("x/{i}"), String::new())));
+    let borrowed: Vec<(&str, &str)> = parts
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(detect(&archive(&borrowed)), None);
+    assert_eq!(detect(&docx()), Some(FileType::Docx));
+}
+
+#[test]
 fn display_names_lose_directories_and_control_characters() {
     assert_eq!(
         documents::display_name("C:\\Users\\a\\passport.pdf"),

@@ -130,7 +130,9 @@ async fn the_archive_holds_everything_about_the_account_only(db: &DatabaseConnec
     .unwrap();
     assert_eq!(made.file_name, "portal-data-2026-11-26.zip");
     assert_eq!(made.documents, 1, "the damaged file is left out");
-    let entries = opened_by_real_readers(&made.path);
+    let saved = tempfile::NamedTempFile::new().unwrap();
+    std::io::copy(&mut &made.file, &mut saved.as_file()).unwrap();
+    let entries = opened_by_real_readers(saved.path());
     let names: Vec<_> = entries.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names[0], "data.json");
     assert_eq!(names.len(), 2);
@@ -160,6 +162,12 @@ async fn the_archive_holds_everything_about_the_account_only(db: &DatabaseConnec
         .await
         .unwrap();
     assert_eq!(recorded.events[0].kind, "data_exported");
-    std::fs::remove_file(made.path).unwrap();
+    assert!(
+        std::fs::read_dir(dir.path().join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "the archive's name is gone as soon as it is handed over"
+    );
 }
 on_both_databases!(archive, the_archive_holds_everything_about_the_account_only);

@@ -16,15 +16,14 @@ use domain::{
 use support::{HASHER, PASSWORD, THROTTLE};
 
 fn change<'a>(
-    account_id: i64,
+    (account_id, session_id): (i64, i64),
     email: &'a str,
     phone: &'a str,
     password: &'a str,
 ) -> ContactChange<'a> {
     ContactChange {
         account_id,
-        // No session of these accounts is ended in these tests.
-        session_id: 0,
+        session_id,
         email,
         phone,
         current_password: password,
@@ -33,9 +32,24 @@ fn change<'a>(
     }
 }
 
+/// A signed-in session of `account`: (account, session).
+async fn signed_in(db: &DatabaseConnection, account: i64) -> (i64, i64) {
+    let session = domain::sessions::start_session(
+        db,
+        account,
+        "198.51.100.7",
+        "Firefox",
+        Utc::now(),
+        domain::sessions::SessionPolicy::default(),
+    )
+    .await
+    .unwrap();
+    (account, session.session_id)
+}
+
 async fn problems(
     db: &DatabaseConnection,
-    account: i64,
+    account: (i64, i64),
     email: &str,
     phone: &str,
     password: &str,
@@ -55,8 +69,9 @@ async fn problems(
 }
 
 async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnection) {
-    let account = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
+    let id = support::registered(db, "21503199000123", "bakyt@mail.kg", "Firefox").await;
     support::registered(db, "11002198012345", "taken@mail.kg", "Firefox").await;
+    let account = signed_in(db, id).await;
 
     assert_eq!(
         problems(db, account, "new@mail.kg", "", "wrong").await,
@@ -75,7 +90,7 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
         vec![P::EmailTaken]
     );
     // Nothing changed so far.
-    let before = find_account(db, account).await.unwrap().unwrap();
+    let before = find_account(db, id).await.unwrap().unwrap();
     assert_eq!(before.email.as_deref(), Some("bakyt@mail.kg"));
     assert_eq!(before.phone, None);
 
@@ -89,9 +104,9 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
     .await
     .unwrap();
     assert_eq!(changed, vec!["phone"]);
-    let after = find_account(db, account).await.unwrap().unwrap();
+    let after = find_account(db, id).await.unwrap().unwrap();
     assert_eq!(after.phone.as_deref(), Some("+996555123456"));
-    let security = history::page(db, account, Some(Group::Security), 1, 10)
+    let security = history::page(db, id, Some(Group::Security), 1, 10)
         .await
         .unwrap();
     assert_eq!(security.events[0].kind, "contact_changed");
@@ -108,7 +123,7 @@ async fn contacts_change_with_the_password_and_are_recorded(db: &DatabaseConnect
     .unwrap();
     assert!(same.is_empty());
     assert_eq!(
-        history::page(db, account, Some(Group::Security), 1, 10)
+        history::page(db, id, Some(Group::Security), 1, 10)
             .await
             .unwrap()
             .total,
@@ -134,10 +149,12 @@ async fn wrong_passwords_in_the_cabinet_end_the_session(db: &DatabaseConnection)
             db,
             &HASHER,
             &THROTTLE,
-            &ContactChange {
-                session_id: stolen.session_id,
-                ..change(account, "mine@evil.example", "", "guess")
-            },
+            &change(
+                (account, stolen.session_id),
+                "mine@evil.example",
+                "",
+                "guess",
+            ),
             at,
         )
         .await

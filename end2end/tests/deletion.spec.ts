@@ -30,6 +30,9 @@ async function registerAgain(page: Page, testInfo: TestInfo, pin: string) {
   await page.getByLabel(/I accept the User Agreement/).check();
   await page.getByLabel(t("en", "register.consent_personal_data")).check();
   await page.getByRole("button", { name: t("en", "register.submit") }).click();
+  await expect(page).toHaveURL(/\/register\/done$/);
+  await open(page, "/login?lang=en", testInfo);
+  await signIn(page, pin);
   await expect(page).toHaveURL(/\/cabinet$/);
 }
 

@@ -1,5 +1,6 @@
-// Two-step verification (product.md §1): turn it on with the QR code's key, keep the
-// recovery codes, sign in with a code and with a recovery code, turn it off.
+// Two-step verification (product.md §1): ask for a key, turn it on with the QR code's key
+// and the password, keep the recovery codes, sign in with a code and with a recovery code,
+// turn it off with the password and a code.
 import { expect, Page, test } from "@playwright/test";
 import { open, PASSWORD, register, signIn, t } from "./support";
 import { totp } from "./totp";
@@ -14,21 +15,31 @@ test("two-step verification is turned on, asked at sign-in, and turned off", asy
   await open(page, "/cabinet/security?lang=en", testInfo);
   await expect(page.getByTestId("two-factor-status")).toHaveText(t("en", "two_factor.status_off"));
   await page.getByRole("link", { name: t("en", "two_factor.set_up") }).click();
+  // Looking at the page draws no key; asking for one does.
+  await expect(page.getByRole("img", { name: t("en", "two_factor.qr_alt") })).toHaveCount(0);
+  await page.getByRole("button", { name: t("en", "two_factor.set_up") }).click();
 
   await expect(page.getByRole("img", { name: t("en", "two_factor.qr_alt") })).toBeVisible();
+  await expect(page.getByTestId("key-expires")).toBeVisible();
   const secret = (await page.getByTestId("totp-secret").getAttribute("data-secret")) ?? "";
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
   await expect(page.getByTestId("totp-secret")).toHaveText(secret.match(/.{4}/g)!.join(" "));
 
-  const codeField = page.getByLabel(t("en", "two_factor.code_label"));
-  await codeField.fill("12345");
+  // The right code alone (a session that was shown the key) is not enough: the password too.
+  await page.getByLabel(t("en", "two_factor.code_label")).fill(totp(secret));
+  await page.getByRole("button", { name: t("en", "two_factor.confirm") }).click();
+  await expect(page.locator(".error-summary")).toContainText(t("en", "errors.password_missing"));
+  await page.getByLabel(t("en", "two_factor.password_label")).fill(PASSWORD);
+  await page.getByLabel(t("en", "two_factor.code_label")).fill("12345");
   await page.getByRole("button", { name: t("en", "two_factor.confirm") }).click();
   await expect(page.locator(".error-summary")).toContainText(t("en", "errors.code_wrong"));
-  await codeField.fill(totp(secret));
+  await page.getByLabel(t("en", "two_factor.password_label")).fill(PASSWORD);
+  await page.getByLabel(t("en", "two_factor.code_label")).fill(totp(secret));
   await page.getByRole("button", { name: t("en", "two_factor.confirm") }).click();
   const codes = page.getByTestId("recovery-codes").locator("li");
   await expect(codes).toHaveCount(10);
   const recovery = ((await codes.first().textContent()) ?? "").trim();
+  const spare = ((await codes.nth(1).textContent()) ?? "").trim();
   expect(recovery).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
 
   // Shown once: the page does not show them again.
@@ -62,12 +73,18 @@ test("two-step verification is turned on, asked at sign-in, and turned off", asy
   await open(page, "/cabinet/security/two-factor?lang=en", testInfo);
   await expect(page.getByTestId("codes-left")).toHaveText("9");
 
-  // Turning it off needs the password.
+  // Turning it off needs the password and a code.
   const password = page.getByLabel(t("en", "two_factor.password_label"));
   await password.fill("not my password");
+  await page.getByLabel(t("en", "two_factor.turn_off_code_label")).fill(totp(secret, Date.now() + 60_000));
   await page.getByRole("button", { name: t("en", "two_factor.turn_off") }).click();
   await expect(page.locator(".error-summary")).toContainText(t("en", "errors.current_password_wrong"));
   await page.getByLabel(t("en", "two_factor.password_label")).fill(PASSWORD);
+  await page.getByRole("button", { name: t("en", "two_factor.turn_off") }).click();
+  await expect(page.locator(".error-summary")).toContainText(t("en", "errors.code_missing"));
+  await page.getByLabel(t("en", "two_factor.password_label")).fill(PASSWORD);
+  // A recovery code does as well as the app's code.
+  await page.getByLabel(t("en", "two_factor.turn_off_code_label")).fill(spare);
   await page.getByRole("button", { name: t("en", "two_factor.turn_off") }).click();
   await expect(page).toHaveURL(/\/cabinet\/security\?two_factor_off=1$/);
   await expect(page.getByTestId("two-factor-off")).toHaveText(t("en", "two_factor.turned_off"));

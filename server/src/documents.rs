@@ -288,13 +288,8 @@ pub async fn export(
             return failed();
         }
     };
-    let file = tokio::fs::File::open(&made.path).await;
-    // The open file stays readable after its name is gone: nothing is left behind.
-    let _ = tokio::fs::remove_file(&made.path).await;
-    let Ok(file) = file else {
-        return failed();
-    };
-    let length = file.metadata().await.map(|m| m.len()).unwrap_or_default();
+    let length = made.size;
+    let file = tokio::fs::File::from_std(made.file);
     let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
     let response_headers = response.headers_mut();
     response_headers.insert(

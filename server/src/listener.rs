@@ -1,5 +1,5 @@
-//! Accepting connections: HTTP/1.1 and HTTP/2 on one port, with the read timeouts that
-//! `axum::serve` does not set, and a graceful stop.
+//! Accepting connections: HTTP/1.1, with the read timeouts that `axum::serve` does not
+//! set, and a graceful stop.
 //!
 //! A client that opens a connection and sends its headers slowly (or never) is cut off after
 //! [`Timeouts::header_read`]; a request body that stops arriving fails after
@@ -45,15 +45,14 @@ pub async fn serve(
     timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: browsers speak HTTP/2 over TLS, which the reverse proxy in front
+    // ends; cleartext HTTP/2 would only serve clients that hold connections open without
+    // a header timeout.
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(timeouts.header_read);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(30)));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

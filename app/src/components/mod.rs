@@ -12,6 +12,7 @@ pub mod checkbox;
 pub mod error_summary;
 pub mod layout;
 pub mod pagination;
+pub mod password_fields;
 pub mod radios;
 pub mod text_field;
 
@@ -21,6 +22,7 @@ pub use checkbox::Checkbox;
 pub use error_summary::{ErrorSummary, SummaryItem};
 pub use layout::PageLayout;
 pub use pagination::Pagination;
+pub use password_fields::{CodeField, CurrentPasswordField, NewPasswordField};
 pub use radios::{RadioOption, Radios};
 pub use text_field::TextField;
 

@@ -11,7 +11,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
-        BannerKind, Button, ButtonKind, ErrorSummary, NotificationBanner, PageLayout, TextField,
+        BannerKind, Button, ButtonKind, CodeField, CurrentPasswordField, ErrorSummary,
+        NewPasswordField, NotificationBanner, PageLayout, TextField,
     },
     error::AppError,
     form_errors::FormErrors,
@@ -259,26 +260,18 @@ pub fn RenewPasswordPage() -> impl IntoView {
                                     error=errors.field("identifier")
                                     autocomplete="username"
                                 />
-                                <TextField
-                                    name="current_password"
+                                <CurrentPasswordField
                                     label=text(|l| td_string!(l, report.old_password_label))
-                                    input_type="password"
-                                    autocomplete="current-password"
                                     error=errors.field("current_password")
                                 />
-                                <TextField
-                                    name="code"
+                                <CodeField
                                     label=text(|l| td_string!(l, report.code_label))
                                     hint=text(|l| td_string!(l, report.code_hint))
-                                    autocomplete="one-time-code"
                                     error=errors.field("code")
                                 />
-                                <TextField
-                                    name="new_password"
+                                <NewPasswordField
                                     label=text(|l| td_string!(l, security.new_password_label))
                                     hint=text(|l| td_string!(l, register.password_hint))
-                                    input_type="password"
-                                    autocomplete="new-password"
                                     error=errors.field("new_password")
                                 />
                                 <Button busy=submit.pending()>{t!(i18n, report.renew_submit)}</Button>

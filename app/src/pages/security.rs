@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{BannerKind, Button, ButtonKind, ErrorSummary, NotificationBanner, TextField},
+    components::{
+        BannerKind, Button, ButtonKind, CurrentPasswordField, ErrorSummary, NewPasswordField,
+        NotificationBanner,
+    },
     error::AppError,
     form_errors::FormErrors,
     i18n::{t, td_string, use_i18n},
@@ -271,19 +274,13 @@ pub fn SecurityPage() -> impl IntoView {
                         <h2 class="heading-m">{t!(i18n, security.password_heading)}</h2>
                         <p class="hint">{t!(i18n, security.password_hint)}</p>
                         <ActionForm action=change attr:novalidate=true attr:class="form narrow">
-                            <TextField
-                                name="current_password"
+                            <CurrentPasswordField
                                 label=text(|l| td_string!(l, security.current_password_label))
-                                input_type="password"
-                                autocomplete="current-password"
                                 error=errors.field("current_password")
                             />
-                            <TextField
-                                name="new_password"
+                            <NewPasswordField
                                 label=text(|l| td_string!(l, security.new_password_label))
                                 hint=text(|l| td_string!(l, register.password_hint))
-                                input_type="password"
-                                autocomplete="new-password"
                                 error=errors.field("new_password")
                             />
                             <Button busy=change.pending()>{t!(i18n, security.change_password_submit)}</Button>

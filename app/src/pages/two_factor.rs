@@ -10,7 +10,10 @@ use leptos::{form::ActionForm, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{BannerKind, Button, ButtonKind, ErrorSummary, NotificationBanner, TextField},
+    components::{
+        BannerKind, Button, ButtonKind, CodeField, CurrentPasswordField, ErrorSummary,
+        NotificationBanner,
+    },
     error::AppError,
     form_errors::FormErrors,
     i18n::{t, td_string, use_i18n},
@@ -346,19 +349,14 @@ pub fn TwoFactorPage() -> impl IntoView {
                                         <li>
                                             <p>{t!(i18n, two_factor.step_code)}</p>
                                             <ActionForm action=confirm attr:novalidate=true attr:class="form narrow">
-                                                <TextField
+                                                <CurrentPasswordField
                                                     name="password"
                                                     label=text(|l| td_string!(l, two_factor.password_label))
-                                                    input_type="password"
-                                                    autocomplete="current-password"
                                                     error=confirm_errors.field("password")
                                                 />
-                                                <TextField
-                                                    name="code"
+                                                <CodeField
                                                     label=text(|l| td_string!(l, two_factor.code_label))
                                                     error=confirm_errors.field("code")
-                                                    autocomplete="one-time-code"
-                                                    inputmode="numeric"
                                                 />
                                                 <Button busy=confirm.pending()>{t!(i18n, two_factor.confirm)}</Button>
                                             </ActionForm>
@@ -372,18 +370,14 @@ pub fn TwoFactorPage() -> impl IntoView {
                                     <h2 class="heading-m">{t!(i18n, two_factor.turn_off_heading)}</h2>
                                     <p class="hint">{t!(i18n, two_factor.turn_off_hint)}</p>
                                     <ActionForm action=turn_off attr:novalidate=true attr:class="form narrow">
-                                        <TextField
+                                        <CurrentPasswordField
                                             name="password"
                                             label=text(|l| td_string!(l, two_factor.password_label))
-                                            input_type="password"
-                                            autocomplete="current-password"
                                             error=turn_off_errors.field("password")
                                         />
-                                        <TextField
-                                            name="code"
+                                        <CodeField
                                             label=text(|l| td_string!(l, two_factor.turn_off_code_label))
                                             error=turn_off_errors.field("code")
-                                            autocomplete="one-time-code"
                                         />
                                         <Button kind=ButtonKind::Warning busy=turn_off.pending()>{t!(i18n, two_factor.turn_off)}</Button>
                                     </ActionForm>

@@ -20,6 +20,9 @@ pub enum FileType {
 
 /// The most of an archive's small parts ever read (its type declarations).
 const MAX_PART_BYTES: u64 = 256 * 1024;
+/// The most entries an office document may have. The `zip` crate reads the whole
+/// directory into memory; 20 MB of empty entries would be half a million of them.
+const MAX_ENTRIES: u16 = 10_000;
 
 const ODT_MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 const DOCX_MAIN: &str =
@@ -107,7 +110,11 @@ fn small_part<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, name: &str) -> O
 
 /// ODT, DOCX or XLSX by the parts the archive declares; `None` for any other archive, a
 /// damaged one, or one that carries macros.
-fn office_type(content: impl Read + Seek) -> Option<FileType> {
+fn office_type(mut content: impl Read + Seek) -> Option<FileType> {
+    if entries_declared(&mut content)? > MAX_ENTRIES {
+        return None;
+    }
+    content.rewind().ok()?;
     let mut archive = zip::ZipArchive::new(content).ok()?;
     let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
     let has = |name: &str| names.iter().any(|n| n == name);
@@ -140,4 +147,21 @@ fn office_type(content: impl Read + Seek) -> Option<FileType> {
     } else {
         None
     }
+}
+
+/// How many entries the archive's end-of-directory record declares, read before the `zip`
+/// crate loads the directory. `None` for an archive without one (or a ZIP64 one, whose
+/// count does not fit: no office document needs it).
+fn entries_declared(content: &mut (impl Read + Seek)) -> Option<u16> {
+    use std::io::SeekFrom;
+    // The record is 22 bytes, followed by a comment of at most 65,535.
+    let size = content.seek(SeekFrom::End(0)).ok()?;
+    let tail = size.min(22 + 65_535);
+    content.seek(SeekFrom::Start(size - tail)).ok()?;
+    let mut end = Vec::new();
+    content.take(tail).read_to_end(&mut end).ok()?;
+    let at = end.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let total = end.get(at + 10..at + 12)?;
+    let total = u16::from_le_bytes([total[0], total[1]]);
+    (total != u16::MAX).then_some(total)
 }

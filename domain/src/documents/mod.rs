@@ -274,6 +274,7 @@ pub async fn store(
     match &result {
         // Committed, or (a crash test) left as a crash leaves it.
         Ok(_) | Err(UploadError::Injected) => upload.done = true,
+        // Refused, or failed before its commit: the file is no document's.
         Err(_) => upload.abort().await,
     }
     result
@@ -326,6 +327,10 @@ async fn finish(
     let final_path = store.path_of(&stored_name);
     tokio::fs::rename(&upload.path, &final_path).await?;
     upload.path.clone_from(&final_path);
+    // From here the file may become a document's (the commit may land even if this request
+    // is dropped half-way): never removed by the drop; an explicit failure removes it, and
+    // an orphan left by a crash goes with the sweep.
+    upload.done = true;
     sync_dir(store.root()).await?;
     if store.fault == Some(Fault::BeforeCommit) {
         return Err(UploadError::Injected);

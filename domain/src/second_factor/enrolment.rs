@@ -19,7 +19,7 @@ use crate::{
     accounts::find_account,
     entities::{account, recovery_code, second_factor},
     password::{HashError, PasswordHasher},
-    reauthentication::{ReauthError, Reauthentication},
+    reauthentication::Reauthentication,
     throttle::{Throttle, Throttled},
 };
 
@@ -71,16 +71,7 @@ pub enum SecondFactorError {
     Database(#[from] DbErr),
 }
 
-impl From<ReauthError> for SecondFactorError {
-    fn from(error: ReauthError) -> Self {
-        match error {
-            ReauthError::SessionEnded => Self::SessionEnded,
-            ReauthError::Throttled(throttled) => Self::Throttled(throttled),
-            ReauthError::Hash(error) => Self::Hash(error),
-            ReauthError::Database(error) => Self::Database(error),
-        }
-    }
-}
+crate::reauthentication::from_reauth_error!(SecondFactorError);
 
 fn refuse<T>(problem: SecondFactorProblem) -> Result<T, SecondFactorError> {
     Err(SecondFactorError::Invalid(vec![problem]))
@@ -192,16 +183,7 @@ pub async fn confirm_enrolment(
     else {
         return refuse(P::NotEnrolling);
     };
-    let mut problems = Vec::new();
-    if proof.password.is_empty() {
-        problems.push(P::PasswordMissing);
-    }
-    if proof.code.trim().is_empty() {
-        problems.push(P::CodeMissing);
-    }
-    if !problems.is_empty() {
-        return Err(SecondFactorError::Invalid(problems));
-    }
+    missing(proof)?;
     let reauth = reauthentication(hasher, throttle, &account, proof);
     if !reauth.password(db, proof.password, now).await? {
         return refuse(P::PasswordWrong);
@@ -250,14 +232,30 @@ fn reauthentication<'a>(
     account: &'a account::Model,
     proof: &Proof<'a>,
 ) -> Reauthentication<'a> {
-    Reauthentication {
+    Reauthentication::of(
         hasher,
         throttle,
-        account_id: account.id,
-        session_id: proof.session_id,
-        password_hash: &account.password_hash,
-        address: proof.address,
-        user_agent: proof.user_agent,
+        account,
+        proof.session_id,
+        proof.address,
+        proof.user_agent,
+    )
+}
+
+/// The password and the code a change of the second factor needs, as far as they are
+/// missing (in the order of the form).
+fn missing(proof: &Proof<'_>) -> Result<(), SecondFactorError> {
+    let mut problems = Vec::new();
+    if proof.password.is_empty() {
+        problems.push(SecondFactorProblem::PasswordMissing);
+    }
+    if proof.code.trim().is_empty() {
+        problems.push(SecondFactorProblem::CodeMissing);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SecondFactorError::Invalid(problems))
     }
 }
 
@@ -277,16 +275,7 @@ pub async fn turn_off(
     if !super::is_on(db, proof.account_id).await? {
         return refuse(P::NotOn);
     }
-    let mut problems = Vec::new();
-    if proof.password.is_empty() {
-        problems.push(P::PasswordMissing);
-    }
-    if proof.code.trim().is_empty() {
-        problems.push(P::CodeMissing);
-    }
-    if !problems.is_empty() {
-        return Err(SecondFactorError::Invalid(problems));
-    }
+    missing(proof)?;
     let reauth = reauthentication(hasher, throttle, &account, proof);
     if !reauth.password(db, proof.password, now).await? {
         return refuse(P::PasswordWrong);
