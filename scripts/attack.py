@@ -29,7 +29,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "target", "release", "server")
+SERVER = os.environ.get("PORTAL_SERVER", os.path.join(ROOT, "target", "release", "server"))
 SITE = os.path.join(ROOT, "target", "site")
 PASSWORD = "Too-Ata jailoo 2026"
 
@@ -397,8 +397,10 @@ def get_requests_change_things(portal):
         portal.request("GET", path, cookie=session, accept="text/html")
     export = portal.request("GET", "/cabinet/export/download", cookie=session, accept="text/html")[0]
     with portal.database() as db:
-        secrets = db.execute("SELECT COUNT(*) FROM second_factor").fetchone()[0]
-        uses = db.execute("SELECT COUNT(*) FROM service_link WHERE service_code = 'residence-certificate'").fetchone()[0]
+        account = db.execute("SELECT id FROM account WHERE identifier = ?", (pin,)).fetchone()[0]
+        secrets = db.execute("SELECT COUNT(*) FROM second_factor WHERE account_id = ?", (account,)).fetchone()[0]
+        uses = db.execute("SELECT COUNT(*) FROM service_link WHERE account_id = ? "
+                          "AND service_code = 'residence-certificate'", (account,)).fetchone()[0]
     return secrets == 0 and uses == 0 and export == 405, f"secrets {secrets}, service uses {uses}, GET export {export}"
 
 

@@ -21,8 +21,9 @@ use crate::{entities::form_draft, validate::clip};
 
 /// How long a draft waits for the page that shows it again.
 pub const DRAFT_LIFETIME: Duration = Duration::minutes(10);
-/// The longest text kept of any one field (the longest field, feedback, takes 5,000).
-pub const MAX_FIELD_CHARS: usize = 5_000;
+/// The longest text kept of any one field: twice the longest a form accepts (feedback's
+/// 5,000), so that a message refused for its length comes back whole to be shortened.
+pub const MAX_FIELD_CHARS: usize = 10_000;
 /// The largest draft kept, in bytes of JSON.
 pub const MAX_DRAFT_BYTES: usize = 64 * 1024;
 

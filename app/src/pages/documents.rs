@@ -395,7 +395,8 @@ fn DocumentCard(document: DocumentItem) -> impl IntoView {
                     <dd class="hash">{document.sha256.clone()}</dd>
                 </div>
             </dl>
-            <p class="actions">
+            // A div, not a paragraph: a form may not stand inside one.
+            <div class="actions">
                 // A POST: a download is recorded in the history (and a damaged file opens
                 // an incident).
                 <form method="post" action=format!("/cabinet/documents/{}/download", document.id) class="inline-form">
@@ -406,7 +407,7 @@ fn DocumentCard(document: DocumentItem) -> impl IntoView {
                 <a href=format!("/cabinet/documents/{}/delete", document.id) data-testid="delete">
                     {t!(i18n, documents.delete)}<span class="visually-hidden">" "{document.name.clone()}</span>
                 </a>
-            </p>
+            </div>
         </li>
     }
 }

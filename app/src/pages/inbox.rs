@@ -245,13 +245,17 @@ pub fn InboxMessagePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let message = Resource::new_blocking(id, |id| async move {
-        match id {
-            Some(id) => load_message(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
     let open = ServerAction::<OpenMessage>::new();
+    // Read again once it was marked read (with JavaScript the page stays where it is).
+    let message = Resource::new_blocking(
+        move || (id(), open.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_message(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {

@@ -307,7 +307,8 @@ pub fn TwoFactorPage() -> impl IntoView {
     let has_errors = Signal::derive(move || {
         start_errors.any().get() || confirm_errors.any().get() || turn_off_errors.any().get()
     });
-    let page = Resource::new_blocking(|| (), |_| load_two_factor());
+    // Read again once a key was asked for (with JavaScript the page stays where it is).
+    let page = Resource::new_blocking(move || start.version().get(), |_| load_two_factor());
     // With JavaScript the codes come back from the action itself.
     let just_confirmed = move || confirm.value().get().and_then(Result::ok);
     view! {
