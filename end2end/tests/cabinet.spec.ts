@@ -155,6 +155,10 @@ test("a report from a second browser ends the first one's session", async ({ pag
   await open(page, "/login?lang=en", testInfo);
   await signIn(page, pin);
   await expect(page.locator(".error-summary")).toContainText(t("en", "errors.password_renewal_required"));
+  // The sign-in page leads its owner to the renewal.
+  await page.getByRole("link", { name: t("en", "login.renew_link"), exact: true }).click();
+  await expect(page).toHaveURL(/\/password\/renew$/);
+  await expect(page.getByRole("heading", { name: t("en", "report.renew_title") })).toBeVisible();
   const newPassword = "Чүй өрөөнү 2027 жыл";
   await reporter.getByLabel(t(lang, "login.identifier_label")).fill(pin);
   await reporter.getByLabel(t(lang, "report.old_password_label")).fill("a guess");

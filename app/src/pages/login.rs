@@ -170,6 +170,12 @@ pub fn LoginPage() -> impl IntoView {
                     {t!(i18n, login.no_account)}" "
                     <a href="/register">{t!(i18n, login.register_link)}</a>
                 </p>
+                // After a report of unauthorized access the old password only renews itself;
+                // this is where its owner finds the way (nothing was sent to the reporter).
+                <p>
+                    {t!(i18n, login.renew_intro)}" "
+                    <a href="/password/renew">{t!(i18n, login.renew_link)}</a>
+                </p>
             </div>
         </PageLayout>
     }
