@@ -8,7 +8,7 @@ scripts/setup.sh run
 source scripts/env.sh
 
 printf '\n==> Building the portal (release)\n'
-cargo leptos build --release
+scripts/build.sh
 
 printf '\n==> Serving on http://%s (Ctrl+C stops)\n' "${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 exec target/release/server serve "$@"

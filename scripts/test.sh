@@ -47,7 +47,7 @@ step "Unit, service and HTTP tests (SQLite and PostgreSQL)"
 cargo test --workspace --exclude frontend
 
 step "Release build"
-cargo leptos build --release
+scripts/build.sh
 
 step "End-to-end tests (Chromium; JavaScript on and off; desktop and phone)"
 # Free ports: the main portal, the one with a short idle timeout, and one agreement portal

@@ -13,6 +13,8 @@ mod i18n_generated {
 }
 pub use i18n_generated::i18n;
 
+#[cfg(feature = "ssr")]
+pub mod assets;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod domain_errors;
@@ -26,11 +28,11 @@ pub mod server;
 pub mod text;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, LazyRoute, SsrMode,
     components::{Route, Router, Routes},
-    path,
+    lazy_route, path,
 };
 
 use crate::{
@@ -61,12 +63,73 @@ use crate::{
     },
 };
 
+/// Declares one lazily loaded route per page: on the server each renders as usual; in the
+/// browser each page's code is its own wasm chunk (`cargo leptos build --split`), loaded
+/// when the page is first shown, so a visit downloads the shared code plus that page only.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident,)*) => {
+        $(
+            #[doc = concat!("The lazily loaded route of [`", stringify!($page), "`].")]
+            #[derive(Debug)]
+            pub struct $route;
+
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                fn view(_this: Self) -> AnyView {
+                    view! { <$page /> }.into_any()
+                }
+            }
+        )*
+    };
+}
+
+lazy_pages! {
+    HomeRoute => HomePage,
+    FeedbackRoute => FeedbackPage,
+    FeedbackSentRoute => FeedbackSentPage,
+    ComponentGalleryRoute => ComponentGallery,
+    AgreementRoute => AgreementPage,
+    AgreementVersionsRoute => AgreementVersionsPage,
+    AgreementDiffRoute => AgreementDiffPage,
+    AgreementUpdateRoute => AgreementUpdatePage,
+    ConsentsRoute => ConsentsPage,
+    DocumentsRoute => DocumentsPage,
+    InboxRoute => InboxPage,
+    InboxMessageRoute => InboxMessagePage,
+    HistoryRoute => HistoryPage,
+    ProfileRoute => ProfilePage,
+    ServicesRoute => ServicesPage,
+    ExportRoute => ExportPage,
+    DeleteAccountRoute => DeleteAccountPage,
+    ConfirmDeletionRoute => ConfirmDeletionPage,
+    DeletionReceiptRoute => DeletionReceiptPage,
+    ServiceUseRoute => ServiceUsePage,
+    DocumentDeleteRoute => DocumentDeletePage,
+    RegisterRoute => RegisterPage,
+    RegisterDoneRoute => RegisterDonePage,
+    LoginRoute => LoginPage,
+    CabinetRoute => CabinetPage,
+    LoginCodeRoute => LoginCodePage,
+    SecurityRoute => SecurityPage,
+    ReportRoute => ReportPage,
+    RenewPasswordRoute => RenewPasswordPage,
+    TwoFactorRoute => TwoFactorPage,
+}
+
 /// The HTML document around the app, rendered by the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Routes set the policy before rendering (see the server's router); the fallback that
     // renders 404 pages comes through here only.
     #[cfg(feature = "ssr")]
     server::send_content_security_policy();
+    #[cfg(feature = "ssr")]
+    let stylesheet = assets::stylesheet_href(&options);
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = "/pkg/portal.css";
     view! {
         <!DOCTYPE html>
         <html>
@@ -76,6 +139,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 // No icon yet: an empty one spares every page a 404 for /favicon.ico.
                 <link rel="icon" href="data:," />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -104,58 +168,57 @@ pub fn App() -> impl IntoView {
         // context reads the negotiated Accept-Language on the server and `<html lang>`
         // when hydrating.
         <I18nContextProvider enable_cookie=false>
-            <Stylesheet id="leptos" href="/pkg/portal.css" />
             <Router>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/feedback") view={Lazy::<FeedbackRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/feedback/sent/:reference")
-                        view=FeedbackSentPage
+                        view={Lazy::<FeedbackSentRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/dev/components") view=ComponentGallery ssr=SsrMode::Async />
-                    <Route path=path!("/agreement") view=AgreementPage ssr=SsrMode::Async />
-                    <Route path=path!("/agreement/versions") view=AgreementVersionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/dev/components") view={Lazy::<ComponentGalleryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/agreement") view={Lazy::<AgreementRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/agreement/versions") view={Lazy::<AgreementVersionsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/agreement/versions/:version")
-                        view=AgreementPage
+                        view={Lazy::<AgreementRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/agreement/diff") view=AgreementDiffPage ssr=SsrMode::Async />
+                    <Route path=path!("/agreement/diff") view={Lazy::<AgreementDiffRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/agreement-update")
-                        view=AgreementUpdatePage
+                        view={Lazy::<AgreementUpdateRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/cabinet/consents") view=ConsentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/documents") view=DocumentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/inbox") view=InboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/inbox/:id") view=InboxMessagePage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/history") view=HistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/services") view=ServicesPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/export") view=ExportPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/delete") view=DeleteAccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/delete/confirm") view=ConfirmDeletionPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/deleted") view=DeletionReceiptPage ssr=SsrMode::Async />
-                    <Route path=path!("/services/:code") view=ServiceUsePage ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/consents") view={Lazy::<ConsentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/documents") view={Lazy::<DocumentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/inbox") view={Lazy::<InboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/inbox/:id") view={Lazy::<InboxMessageRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/history") view={Lazy::<HistoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/services") view={Lazy::<ServicesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/export") view={Lazy::<ExportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/delete") view={Lazy::<DeleteAccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/delete/confirm") view={Lazy::<ConfirmDeletionRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/deleted") view={Lazy::<DeletionReceiptRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/services/:code") view={Lazy::<ServiceUseRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/documents/:id/delete")
-                        view=DocumentDeletePage
+                        view={Lazy::<DocumentDeleteRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
-                    <Route path=path!("/register/done") view=RegisterDonePage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet") view=CabinetPage ssr=SsrMode::Async />
-                    <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/security") view=SecurityPage ssr=SsrMode::Async />
-                    <Route path=path!("/cabinet/security/report") view=ReportPage ssr=SsrMode::Async />
-                    <Route path=path!("/password/renew") view=RenewPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/register/done") view={Lazy::<RegisterDoneRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet") view={Lazy::<CabinetRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login/code") view={Lazy::<LoginCodeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cabinet/security/report") view={Lazy::<ReportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/password/renew") view={Lazy::<RenewPasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/cabinet/security/two-factor")
-                        view=TwoFactorPage
+                        view={Lazy::<TwoFactorRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -132,10 +132,11 @@ pub fn short_page(
     let heading = html_escape(heading);
     let link = html_escape(link);
     let link_text = html_escape(link_text);
+    let stylesheet = app::assets::current_stylesheet_href();
     let page = format!(
         "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{heading}</title><link rel=\"stylesheet\" href=\"/pkg/portal.css\"></head>\
+         <title>{heading}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><main class=\"main\" id=\"main-content\"><h1 class=\"heading-l\">{heading}</h1>\
          <p><a href=\"{link}\">{link_text}</a></p></main></body></html>"
     );

@@ -191,6 +191,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub body_read_timeout_seconds: u64,
 
+    /// Days an earlier build's site files stay available after a new build starts serving
+    /// (pages opened before the deploy may still load their chunks).
+    #[arg(long, env = "PORTAL_PREVIOUS_ASSETS_DAYS", default_value_t = 7, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=365))]
+    pub previous_assets_days: u64,
+
     /// Directory with the compiled site (wasm, JavaScript, CSS), as cargo-leptos writes it.
     #[arg(
         long,
@@ -214,6 +220,11 @@ impl Config {
             header_read: std::time::Duration::from_secs(self.header_read_timeout_seconds),
             body_read: std::time::Duration::from_secs(self.body_read_timeout_seconds),
         }
+    }
+
+    /// Where earlier builds' site files are kept: `site-archive/` in the data directory.
+    pub fn asset_archive(&self) -> std::path::PathBuf {
+        self.data_dir.join("site-archive")
     }
 
     /// How sessions live, from the idle settings.

@@ -4,6 +4,7 @@
 
 pub mod agreement_cli;
 pub mod api_errors;
+pub mod assets;
 pub mod client_address;
 pub mod config;
 pub mod documents;

@@ -54,12 +54,29 @@ async fn publish_agreement(config: Config, args: PublishArgs) -> Result<(), Stri
 
 async fn serve(config: Config) -> Result<(), String> {
     let db = open_database(&config).await?;
+    let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "portal".into());
+    let hash_files = server::assets::build_is_hashed(&config.site_root, &output_name);
     let leptos_options = LeptosOptions::builder()
-        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "portal".into()))
+        .output_name(output_name)
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
+        .hash_files(hash_files)
         .build();
+    let asset_archive = config.asset_archive();
+    let archived = server::assets::archive_current_build(
+        std::path::Path::new(&config.site_root),
+        &asset_archive,
+        std::time::Duration::from_secs(config.previous_assets_days * 86_400),
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| {
+        format!(
+            "cannot keep the site's files in {}: {e}",
+            asset_archive.display()
+        )
+    })?;
+    tracing::info!(hash_files, ?archived, "site files ready");
     let default_language = language::SUPPORTED
         .into_iter()
         .find(|code| *code == config.default_language)
@@ -98,6 +115,7 @@ async fn serve(config: Config) -> Result<(), String> {
         default_language,
         trusted_proxies: config.trusted_proxies.clone(),
         timeouts: config.timeouts(),
+        asset_archive,
     };
     let listener = TcpListener::bind(config.listen)
         .await

@@ -76,10 +76,11 @@ impl ResponseForPanic for PanicPage {
                 )
             })
             .collect();
+        let stylesheet = app::assets::current_stylesheet_href();
         let page = format!(
             "<!DOCTYPE html><html lang=\"ky\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>500</title><link rel=\"stylesheet\" href=\"/pkg/portal.css\"></head>\
+             <title>500</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
              <body><main class=\"main\">{lines}<p><a href=\"/\">/</a></p></main></body></html>"
         );
         let mut response = Response::new(Body::from(page));

@@ -18,6 +18,7 @@ use tower_http::{
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     set_header::SetResponseHeaderLayer,
     timeout::RequestBodyTimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
@@ -27,8 +28,8 @@ use tracing::Level;
 use app::{App, server::ServerContext, shell};
 
 use crate::{
-    api_errors, client_address, documents, health, language, owner_scope::OwnerScopeLayer, panics,
-    perimeter, session,
+    api_errors, assets, client_address, documents, health, language, owner_scope::OwnerScopeLayer,
+    panics, perimeter, session,
 };
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
@@ -47,6 +48,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long clients may take to send headers and bodies.
     pub timeouts: crate::listener::Timeouts,
+    /// Earlier builds' site files, served when the current build lacks a name (see `assets`).
+    pub asset_archive: std::path::PathBuf,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,6 +75,8 @@ fn route_list() -> Vec<AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     crate::panics::install_reactive_task_spawner();
     let routes = route_list();
+    // The stylesheet's (hashed) address, for the shell and the hand-made error pages.
+    app::assets::stylesheet_href(&state.leptos_options);
     let context = state.context.clone();
     let options = state.leptos_options.clone();
 
@@ -107,19 +112,30 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         // Static files are served without any reactive owner (a file never reads or writes
-        // a render's response options); whatever is not a file, whatever the method, gets
-        // the app's translated 404 page.
+        // a render's response options): precompressed when the build made .br/.gz files,
+        // then the previous builds' files (open tabs), and whatever is not a file, whatever
+        // the method, gets the app's translated 404 page.
         .fallback_service(
-            leptos_axum::site_pkg_dir_service(&state.leptos_options)
-                .call_fallback_on_method_not_allowed(true)
-                .fallback(leptos_axum::ErrorHandler::new_with_context(
-                    {
-                        let context = state.context.clone();
-                        move || provide_context(context.clone())
-                    },
-                    shell,
-                    state.leptos_options.clone(),
-                )),
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(assets::cache_headers))
+                .service(
+                    leptos_axum::site_pkg_dir_service(&state.leptos_options)
+                        .call_fallback_on_method_not_allowed(true)
+                        .fallback(
+                            ServeDir::new(&state.asset_archive)
+                                .precompressed_gzip()
+                                .precompressed_br()
+                                .call_fallback_on_method_not_allowed(true)
+                                .fallback(leptos_axum::ErrorHandler::new_with_context(
+                                    {
+                                        let context = state.context.clone();
+                                        move || provide_context(context.clone())
+                                    },
+                                    shell,
+                                    state.leptos_options.clone(),
+                                )),
+                        ),
+                ),
         )
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY));
     let site = pages

@@ -56,6 +56,22 @@ pub fn portal_with_site_root(db: &DatabaseConnection, site_root: &std::path::Pat
     router(state)
 }
 
+/// A portal serving `site_root` (with a `pkg/` inside) and, for names the current build
+/// lacks, the earlier builds' files kept in `archive`.
+pub fn portal_with_site(
+    db: &DatabaseConnection,
+    site_root: &std::path::Path,
+    archive: &std::path::Path,
+) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(site_root.to_str().unwrap())
+        .build();
+    let mut state = state_from(db, false, false, document_store(), options);
+    state.asset_archive = archive.to_owned();
+    router(state)
+}
+
 fn portal_from(
     db: &DatabaseConnection,
     dev_mode: bool,
@@ -103,6 +119,7 @@ fn state_from(
         default_language: "ky",
         trusted_proxies: Vec::new(),
         timeouts: server::listener::Timeouts::default(),
+        asset_archive: tempfile::tempdir().unwrap().keep(),
     }
 }
 
