@@ -80,6 +80,37 @@ pub struct ServerContext {
     pub retention: domain::deletion::RetentionPolicy,
     /// The legal basis for keeping them, as configured; empty for the portal's wording.
     pub retention_legal_basis: String,
+    /// The published agreement texts read so far, parsed (they never change).
+    pub agreement_texts: crate::pages::agreement::load::TextCache,
+}
+
+/// Answers computed once per request and reused by everything that renders in it. An
+/// async render runs a page's components more than once (before and after its data has
+/// loaded), and every cabinet page shows the unread count in its header.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMemo {
+    unread: std::sync::Arc<std::sync::OnceLock<u64>>,
+}
+
+impl RequestMemo {
+    /// The account's unread messages, asked of the database at most once per request.
+    pub async fn unread(&self, db: &DatabaseConnection, account_id: i64) -> Result<u64, AppError> {
+        if let Some(count) = self.unread.get() {
+            return Ok(*count);
+        }
+        let count = domain::inbox::unread_count(db, account_id)
+            .await
+            .map_err(internal)?;
+        Ok(*self.unread.get_or_init(|| count))
+    }
+}
+
+/// The unread count of the signed-in account, through the request's memo when there is one.
+pub async fn unread_count(db: &DatabaseConnection, account_id: i64) -> Result<u64, AppError> {
+    use_context::<RequestMemo>()
+        .unwrap_or_default()
+        .unread(db, account_id)
+        .await
 }
 
 /// The valid session of the current request, put there by the server's session layer.

@@ -11,6 +11,10 @@ use server::{
 };
 use tokio::net::TcpListener;
 
+/// Rendering a page allocates many small strings; see server/Cargo.toml for the choice.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -111,6 +115,7 @@ async fn serve(config: Config) -> Result<(), String> {
             documents,
             retention: config.retention_policy(),
             retention_legal_basis: config.retention_legal_basis.trim().to_owned(),
+            agreement_texts: Default::default(),
         },
         default_language,
         trusted_proxies: config.trusted_proxies.clone(),

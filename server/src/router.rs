@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             // the one place the page's Content-Security-Policy is set.
             move || {
                 provide_context(context.clone());
+                provide_context(app::server::RequestMemo::default());
                 app::server::send_content_security_policy();
             },
             move || shell(options.clone()),

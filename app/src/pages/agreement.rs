@@ -119,11 +119,53 @@ pub mod load {
         server::local_time(moment, "%Y-%m-%d %H:%M")
     }
 
+    /// Published versions never change (there is no way to edit one): each version's text
+    /// in each language is read and parsed once per server and kept, so the public
+    /// agreement page costs one question to the database (which version is in force now;
+    /// another server may just have published one) instead of three and a parse.
+    /// The texts read so far, by (version, language).
+    type Texts = std::collections::HashMap<(i32, String), std::sync::Arc<CachedText>>;
+
+    #[derive(Clone, Debug, Default)]
+    pub struct TextCache(std::sync::Arc<std::sync::RwLock<Texts>>);
+
+    /// A version's text as pages show it (`in_force` set per request) and parsed.
+    #[derive(Debug)]
+    pub struct CachedText {
+        pub view: AgreementDocument,
+        pub parsed: document::Document,
+    }
+
+    impl TextCache {
+        fn get(&self, version: i32, language: &str) -> Option<std::sync::Arc<CachedText>> {
+            let texts = self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            texts.get(&(version, language.to_owned())).cloned()
+        }
+
+        fn keep(
+            &self,
+            version: i32,
+            language: &str,
+            text: CachedText,
+        ) -> std::sync::Arc<CachedText> {
+            let text = std::sync::Arc::new(text);
+            let mut texts = self
+                .0
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            texts.insert((version, language.to_owned()), text.clone());
+            text
+        }
+    }
+
     /// Version `version` (the one in force if `None`) in `language`, with its text parsed.
     pub async fn document(
         version: Option<i32>,
         language: &str,
-    ) -> Result<Option<(AgreementDocument, document::Document)>, AppError> {
+    ) -> Result<Option<(AgreementDocument, std::sync::Arc<CachedText>)>, AppError> {
         let context = server::server_context()?;
         let now = chrono::Utc::now();
         let in_force = agreement::version_in_force(&context.db, now)
@@ -132,13 +174,33 @@ pub mod load {
         let Some(version) = version.or(in_force) else {
             return Ok(None);
         };
-        let Some(row) = agreement::find_version(&context.db, version)
+        let cached = match context.agreement_texts.get(version, language) {
+            Some(cached) => cached,
+            None => {
+                let Some(text) = read(&context.db, version, language).await? else {
+                    return Ok(None);
+                };
+                context.agreement_texts.keep(version, language, text)
+            }
+        };
+        let mut view = cached.view.clone();
+        view.in_force = Some(version) == in_force;
+        Ok(Some((view, cached)))
+    }
+
+    /// Reads and parses a version's text from the database.
+    async fn read(
+        db: &domain::DatabaseConnection,
+        version: i32,
+        language: &str,
+    ) -> Result<Option<CachedText>, AppError> {
+        let Some(row) = agreement::find_version(db, version)
             .await
             .map_err(server::internal)?
         else {
             return Ok(None);
         };
-        let Some(text) = agreement::text_of(&context.db, version, language)
+        let Some(text) = agreement::text_of(db, version, language)
             .await
             .map_err(server::internal)?
         else {
@@ -165,10 +227,10 @@ pub mod load {
                 .collect(),
             sha256: text.sha256,
             effective: effective_text(row.effective_from),
-            in_force: Some(version) == in_force,
+            in_force: false,
             summary: text.summary,
         };
-        Ok(Some((view, parsed)))
+        Ok(Some(CachedText { view, parsed }))
     }
 
     fn words(segments: Vec<diff::Segment>) -> Vec<Words> {
@@ -291,7 +353,13 @@ pub async fn load_diff(
     ) else {
         return Ok(None);
     };
-    Ok(Some(load::compare(from, to, language, &old, &new)))
+    Ok(Some(load::compare(
+        from,
+        to,
+        language,
+        &old.parsed,
+        &new.parsed,
+    )))
 }
 
 /// A version's full text: header with version, date and hash, then chapters and clauses.

@@ -89,8 +89,8 @@ pub async fn load_agreement_update() -> Result<Option<AgreementUpdate>, AppError
             last,
             pending.version,
             language.clone(),
-            &old,
-            &new,
+            &old.parsed,
+            &new.parsed,
         ));
     }
     Ok(Some(AgreementUpdate {

@@ -173,7 +173,7 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
             )
         })
         .collect();
-    let documents = domain::documents::list(db, session.account_id)
+    let (documents, nearest_retention) = domain::documents::summary(db, session.account_id)
         .await
         .map_err(server::internal)?;
     // The newest sign-in is this session's own; the one before it is "last time".
@@ -196,15 +196,9 @@ pub async fn load_cabinet_overview() -> Result<CabinetOverview, AppError> {
         full_name: account.full_name,
         organization_name: account.organization_name,
         announcements,
-        unread: domain::inbox::unread_count(db, session.account_id)
-            .await
-            .map_err(server::internal)?,
-        documents: documents.len() as u64,
-        nearest_retention: documents
-            .iter()
-            .map(|d| d.retain_until)
-            .min()
-            .map(|at| server::local_time(at, "%Y-%m-%d")),
+        unread: server::unread_count(db, session.account_id).await?,
+        documents,
+        nearest_retention: nearest_retention.map(|at| server::local_time(at, "%Y-%m-%d")),
         last_sign_in,
     })
 }

@@ -128,9 +128,7 @@ pub async fn unread_count() -> Result<u64, AppError> {
 
     let session = server::require_session()?;
     let context = server::server_context()?;
-    domain::inbox::unread_count(&context.db, session.account_id)
-        .await
-        .map_err(server::internal)
+    server::unread_count(&context.db, session.account_id).await
 }
 
 /// The message's title in `locale`.

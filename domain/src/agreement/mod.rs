@@ -457,10 +457,40 @@ pub async fn pending_acceptance(
     account_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<PendingAcceptance>, DbErr> {
-    let Some(version) = version_in_force(db, now).await? else {
+    // One statement: the gate runs before every signed-in page and call.
+    let in_force = Query::select()
+        .column(agreement_version::Column::Version)
+        .from(agreement_version::Entity)
+        .and_where(agreement_version::Column::EffectiveFrom.lte(now))
+        .order_by(agreement_version::Column::Version, sea_orm::Order::Desc)
+        .limit(1)
+        .to_owned();
+    let accepted = Query::select()
+        .expr(acceptance_record::Column::AgreementVersion.max())
+        .from(acceptance_record::Entity)
+        .and_where(acceptance_record::Column::Subject.in_subquery(subject_of(account_id)))
+        .and_where(acceptance_record::Column::Kind.eq(RecordKind::AgreementAccepted.as_str()))
+        .to_owned();
+    let both = Query::select()
+        .expr_as(
+            Expr::SubQuery(None, Box::new(in_force.into())),
+            "in_force",
+        )
+        .expr_as(
+            Expr::SubQuery(None, Box::new(accepted.into())),
+            "accepted",
+        )
+        .to_owned();
+    let Some(row) = db
+        .query_one_raw(db.get_database_backend().build(&both))
+        .await?
+    else {
         return Ok(None);
     };
-    let last_accepted = last_accepted(db, account_id).await?;
+    let Some(version) = row.try_get::<Option<i32>>("", "in_force")? else {
+        return Ok(None);
+    };
+    let last_accepted = row.try_get::<Option<i32>>("", "accepted")?;
     Ok(
         (last_accepted < Some(version)).then_some(PendingAcceptance {
             version,

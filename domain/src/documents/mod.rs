@@ -382,6 +382,30 @@ pub async fn used_bytes(db: &impl ConnectionTrait, account_id: i64) -> Result<u6
         .sum())
 }
 
+/// How many documents the account holds and the earliest date one of them is kept until,
+/// counted by the database (the cabinet's overview needs no list).
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let held = document::Entity::find()
+        .filter(document::Column::AccountId.eq(account_id))
+        .count(db)
+        .await?;
+    if held == 0 {
+        return Ok((0, None));
+    }
+    let nearest = document::Entity::find()
+        .select_only()
+        .column(document::Column::RetainUntil)
+        .filter(document::Column::AccountId.eq(account_id))
+        .order_by_asc(document::Column::RetainUntil)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?;
+    Ok((held, nearest))
+}
+
 /// The account's documents, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,

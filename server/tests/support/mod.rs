@@ -115,6 +115,7 @@ fn state_from(
             documents,
             retention: domain::deletion::RetentionPolicy::default(),
             retention_legal_basis: String::new(),
+            agreement_texts: Default::default(),
         },
         default_language: "ky",
         trusted_proxies: Vec::new(),
