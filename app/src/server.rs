@@ -89,19 +89,21 @@ pub struct ServerContext {
 /// loaded), and every cabinet page shows the unread count in its header.
 #[derive(Clone, Debug, Default)]
 pub struct RequestMemo {
-    unread: std::sync::Arc<std::sync::OnceLock<u64>>,
+    unread: std::sync::Arc<tokio::sync::OnceCell<u64>>,
 }
 
 impl RequestMemo {
-    /// The account's unread messages, asked of the database at most once per request.
+    /// The account's unread messages, asked of the database at most once per request (a
+    /// render that needs it while another asks waits for that answer).
     pub async fn unread(&self, db: &DatabaseConnection, account_id: i64) -> Result<u64, AppError> {
-        if let Some(count) = self.unread.get() {
-            return Ok(*count);
-        }
-        let count = domain::inbox::unread_count(db, account_id)
+        self.unread
+            .get_or_try_init(|| async {
+                domain::inbox::unread_count(db, account_id)
+                    .await
+                    .map_err(internal)
+            })
             .await
-            .map_err(internal)?;
-        Ok(*self.unread.get_or_init(|| count))
+            .copied()
     }
 }
 

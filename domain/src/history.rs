@@ -308,10 +308,18 @@ pub async fn page(
     let total = query.clone().count(db).await?;
     let pages = total.div_ceil(per_page).max(1);
     let page = page.clamp(1, pages);
-    let events = query
+    // The page's ids first, from the index alone; then only those rows. An OFFSET over
+    // whole rows made PostgreSQL read every skipped row (5,049 buffers on page 250 of an
+    // account with 5,000 events among 10 million; 121 this way).
+    let ids = query
+        .select_only()
+        .column(account_event::Column::Id)
         .order_by_desc(account_event::Column::Id)
         .offset((page - 1) * per_page)
-        .limit(per_page)
+        .limit(per_page);
+    let events = account_event::Entity::find()
+        .filter(account_event::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(ids)))
+        .order_by_desc(account_event::Column::Id)
         .all(db)
         .await?;
     Ok(HistoryPage {

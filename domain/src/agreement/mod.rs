@@ -472,14 +472,8 @@ pub async fn pending_acceptance(
         .and_where(acceptance_record::Column::Kind.eq(RecordKind::AgreementAccepted.as_str()))
         .to_owned();
     let both = Query::select()
-        .expr_as(
-            Expr::SubQuery(None, Box::new(in_force.into())),
-            "in_force",
-        )
-        .expr_as(
-            Expr::SubQuery(None, Box::new(accepted.into())),
-            "accepted",
-        )
+        .expr_as(Expr::SubQuery(None, Box::new(in_force.into())), "in_force")
+        .expr_as(Expr::SubQuery(None, Box::new(accepted.into())), "accepted")
         .to_owned();
     let Some(row) = db
         .query_one_raw(db.get_database_backend().build(&both))

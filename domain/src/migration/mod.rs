@@ -12,6 +12,7 @@ mod m20261126_000006_agreement;
 mod m20261126_000007_cabinet;
 mod m20261126_000008_deletion;
 mod m20261205_000009_trustworthy_core;
+mod m20261205_000010_performance;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_cabinet::Migration),
             Box::new(m20261126_000008_deletion::Migration),
             Box::new(m20261205_000009_trustworthy_core::Migration),
+            Box::new(m20261205_000010_performance::Migration),
         ]
     }
 }
