@@ -211,6 +211,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        // Outside every layer that adds headers: the site's files keep only their own.
+        .layer(middleware::from_fn(assets::trim_headers))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         // Whatever id a client sends is dropped: only the server's own reach the logs.
         .layer(middleware::map_request(move |mut request: Request| {

@@ -59,7 +59,32 @@ async fn hashed_files_are_sent_precompressed_and_cached_for_a_year() {
         brotli.headers()[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
+    // Only the headers a file needs: the page's policies stay on pages.
+    for page_only in [
+        "content-security-policy",
+        "x-frame-options",
+        "referrer-policy",
+        "x-request-id",
+    ] {
+        assert!(
+            brotli.headers().get(page_only).is_none(),
+            "{page_only} on a file"
+        );
+    }
+    assert_eq!(brotli.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(body_of(brotli).await, b"brotli bytes");
+    let page = send(&app, get("/?lang=en")).await;
+    for page_only in [
+        "content-security-policy",
+        "x-frame-options",
+        "referrer-policy",
+        "x-request-id",
+    ] {
+        assert!(
+            page.headers().get(page_only).is_some(),
+            "{page_only} missing on a page"
+        );
+    }
 
     let gzip = send(&app, get_with(&uri, header::ACCEPT_ENCODING, "gzip")).await;
     assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
