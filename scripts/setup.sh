@@ -56,6 +56,7 @@ if [ "$purpose" = test ]; then
   command -v brotli >/dev/null || missing+=(brotli)
   command -v unzip >/dev/null || missing+=(unzip)
   command -v pg_isready >/dev/null || missing+=(postgresql-client)
+  command -v wrk >/dev/null || missing+=(wrk)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
   # Playwright drives Debian's Chromium; it must not download a browser of its own.

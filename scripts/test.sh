@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every check and test: formatting, lints, the wasm dependency rule,
 # domain tests on SQLite and PostgreSQL, HTTP tests, the release build, Playwright in
-# Chromium (JavaScript on and off, desktop and phone), the attack script, the size budget and
-# the identity benchmark.
+# Chromium (JavaScript on and off, desktop and phone), the attack script, the performance
+# check (scripts/perf.py) and the identity benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -67,8 +67,8 @@ trap 'rm -rf "$PORTAL_E2E_DATA_DIR"' EXIT
 step "Attacks against the release server (each must be refused)"
 python3 scripts/attack.py
 
-step "Size budget"
-scripts/size-report.sh
+step "Performance (what a phone receives, throughput ratios; fails on a regression)"
+python3 scripts/perf.py --guard
 
 step "Identity benchmark (sign-ins against the Argon2 limit; latency under hashing load)"
 python3 scripts/bench-identity.py
