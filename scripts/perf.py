@@ -93,7 +93,7 @@ SIZE_BUDGET = {"first": 350 * KB, "html_css": 50 * KB, "repeat": 30 * KB}
 # machine. Pages not yet within a target keep their own, looser ceiling here until they are.
 GUARD_FIRST = {"/": 350 * KB}
 GUARD_FIRST_OTHER = 520 * KB
-GUARD_RATIO = {"/": 0.08, "/login": 0.08, "/agreement": 0.05, "/cabinet": 0.02, "/cabinet/history": 0.02}
+GUARD_RATIO = {"/": 0.08, "/login": 0.05, "/agreement": 0.04, "/cabinet": 0.012, "/cabinet/history": 0.012}
 LIGHTHOUSE_PAGES = [("/", False), ("/login", False), ("/register", False), ("/agreement", False),
                     ("/cabinet", True)]
 LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices"]

@@ -29,16 +29,18 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
         StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::NOT_MODIFIED
     );
     if let (true, Some(policy)) = (served, policy) {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        // The same address is sent brotli, gzip or plain by what the browser accepts: a
+        // shared cache must not hand one browser's encoding to another.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }
 
 /// Drops from the site's files the headers that only mean something on a page (the
 /// policy, framing and referrer rules apply to the document that loads a file, not to the
-/// file) and the request id. A page's first visit loads a hundred wasm chunks; half a
+/// file), the request id and the language cookie. A page's first visit loads a hundred wasm chunks; half a
 /// kilobyte of headers on each was a tenth of the bytes on the wire.
 pub async fn trim_headers(request: Request, next: Next) -> Response {
     let asset = request.uri().path().starts_with(PKG_PREFIX);
@@ -50,6 +52,8 @@ pub async fn trim_headers(request: Request, next: Next) -> Response {
         headers.remove(header::X_FRAME_OPTIONS);
         headers.remove(header::REFERRER_POLICY);
         headers.remove("x-request-id");
+        // The language is remembered by the page that loads the file.
+        headers.remove(header::SET_COOKIE);
     }
     response
 }

@@ -72,6 +72,11 @@ async fn hashed_files_are_sent_precompressed_and_cached_for_a_year() {
         );
     }
     assert_eq!(brotli.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
+    assert!(
+        brotli.headers().get(header::SET_COOKIE).is_none(),
+        "a cookie on a file"
+    );
     assert_eq!(body_of(brotli).await, b"brotli bytes");
     let page = send(&app, get("/?lang=en")).await;
     for page_only in [
