@@ -138,7 +138,11 @@ pub fn archive_current_build(
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            let partial = target.with_extension("partial");
+            // Beside the target under its whole name plus a suffix: `with_extension` would
+            // give a file's .br and .gz copies the same temporary name.
+            let mut partial = target.clone().into_os_string();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
             std::fs::copy(&file, &partial)?;
             std::fs::rename(&partial, &target)?;
             report.added += 1;

@@ -13,6 +13,14 @@ use support::*;
 
 const HASHED_JS: &str = "portal.AAAAAAAAAAAAAAAAAAAAAA.js";
 
+/// Headers that belong on pages (the document's policies, the request id), never on files.
+const PAGE_ONLY_HEADERS: [&str; 4] = [
+    "content-security-policy",
+    "x-frame-options",
+    "referrer-policy",
+    "x-request-id",
+];
+
 /// A site root as a release build leaves it: hashed names with brotli and gzip copies.
 fn site_root() -> std::path::PathBuf {
     let root = tempfile::tempdir().unwrap().keep();
@@ -60,12 +68,7 @@ async fn hashed_files_are_sent_precompressed_and_cached_for_a_year() {
         "public, max-age=31536000, immutable"
     );
     // Only the headers a file needs: the page's policies stay on pages.
-    for page_only in [
-        "content-security-policy",
-        "x-frame-options",
-        "referrer-policy",
-        "x-request-id",
-    ] {
+    for page_only in PAGE_ONLY_HEADERS {
         assert!(
             brotli.headers().get(page_only).is_none(),
             "{page_only} on a file"
@@ -79,12 +82,7 @@ async fn hashed_files_are_sent_precompressed_and_cached_for_a_year() {
     );
     assert_eq!(body_of(brotli).await, b"brotli bytes");
     let page = send(&app, get("/?lang=en")).await;
-    for page_only in [
-        "content-security-policy",
-        "x-frame-options",
-        "referrer-policy",
-        "x-request-id",
-    ] {
+    for page_only in PAGE_ONLY_HEADERS {
         assert!(
             page.headers().get(page_only).is_some(),
             "{page_only} missing on a page"
