@@ -12,6 +12,7 @@ pub mod health;
 pub mod language;
 pub mod listener;
 pub mod owner_scope;
+pub mod page_cache;
 pub mod panics;
 pub mod perimeter;
 pub mod router;

@@ -29,7 +29,7 @@ use app::{App, server::ServerContext, shell};
 
 use crate::{
     api_errors, assets, client_address, documents, health, language, owner_scope::OwnerScopeLayer,
-    panics, perimeter, session,
+    page_cache, panics, perimeter, session,
 };
 
 /// The largest request body the portal accepts (uploads will get their own limit). A
@@ -142,6 +142,11 @@ pub fn router(state: AppState) -> Router {
     let site = pages
         .merge(files)
         .layer(middleware::from_fn(api_errors::server_fn_errors))
+        // Inside the session and language layers: it reads what they decided.
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), page_cache::PageCache::default()),
+            page_cache::public_agreement,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::load_session,

@@ -306,3 +306,75 @@ async fn declining_to_export_keeps_the_session_for_the_export_only() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/cabinet/agreement-update"));
 }
+
+/// The nonce of a page's Content-Security-Policy.
+fn nonce_of(response: &http::Response<axum::body::Body>) -> String {
+    let policy = header_of(response, header::CONTENT_SECURITY_POLICY);
+    let (_, rest) = policy.split_once("'nonce-").expect("a nonce in the policy");
+    rest.split_once('\'').unwrap().0.to_owned()
+}
+
+/// `/agreement` as a signed-out browser asks for it in `language`.
+fn signed_out_agreement(language: &'static str) -> http::Request<axum::body::Body> {
+    let mut request = get("/agreement");
+    request.headers_mut().insert(
+        header::ACCEPT_LANGUAGE,
+        http::HeaderValue::from_static(language),
+    );
+    request
+}
+
+/// The public page is rendered once per version and language and kept (issue 13). A kept
+/// page still gets a nonce of its own per response, in the policy and in every script; the
+/// languages are not mixed up; and a newly published version is shown from the first request after it comes into force.
+#[tokio::test]
+async fn the_kept_agreement_page_has_fresh_nonces_and_follows_publication() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let en = agreement::text_of(&db, 1, "en").await.unwrap().unwrap();
+    let ru = agreement::text_of(&db, 1, "ru").await.unwrap().unwrap();
+
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        let response = send(&app, signed_out_agreement("en")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let nonce = nonce_of(&response);
+        pages.push((nonce, body_text(response).await));
+    }
+    let (first_nonce, first) = &pages[0];
+    assert!(first.contains(&en.title));
+    for (nonce, page) in &pages[1..] {
+        assert_ne!(nonce, first_nonce, "every response has its own nonce");
+        assert!(
+            page.contains(&format!("nonce=\"{nonce}\"")),
+            "the scripts carry the response's nonce"
+        );
+        assert!(
+            !page.contains(first_nonce.as_str()),
+            "no earlier nonce is left"
+        );
+        assert_eq!(
+            page.replace(nonce.as_str(), "NONCE"),
+            first.replace(first_nonce.as_str(), "NONCE"),
+            "the same page otherwise"
+        );
+    }
+
+    let russian = body_text(send(&app, signed_out_agreement("ru")).await).await;
+    assert!(russian.contains(&ru.title) && !russian.contains(&en.title));
+    let text_in_russian = {
+        let mut request = signed_out_agreement("en");
+        *request.uri_mut() = "/agreement?text=ru".parse().unwrap();
+        body_text(send(&app, request).await).await
+    };
+    assert!(text_in_russian.contains(&ru.title));
+
+    publish_v2(&db).await;
+    let after = body_text(send(&app, signed_out_agreement("en")).await).await;
+    assert!(
+        after.contains("Changed in version 2."),
+        "the version in force from its first moment"
+    );
+    let english_v2 = agreement::text_of(&db, 2, "en").await.unwrap().unwrap();
+    assert!(after.contains(&english_v2.sha256) && !after.contains(&en.sha256));
+}

@@ -277,3 +277,36 @@ async fn compiled_assets_are_served_without_looking_up_the_session() {
     let page = send(&app, with_cookie(get("/cabinet"), &cookie)).await;
     assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-store");
 }
+
+/// `/login` is kept rendered for signed-out visitors (issue 13), but never for a browser
+/// whose session ended: the reason must still be given, in whatever language.
+#[tokio::test]
+async fn the_kept_sign_in_page_never_hides_why_a_session_ended() {
+    let db = database().await;
+    let app = portal(&db, false);
+    let english = || {
+        let mut request = get("/login");
+        request.headers_mut().insert(
+            header::ACCEPT_LANGUAGE,
+            http::HeaderValue::from_static("en"),
+        );
+        request
+    };
+    for _ in 0..2 {
+        let page = send(&app, english()).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(!body_text(page).await.contains("This session was ended"));
+    }
+    let cookie = register(&app).await;
+    let exit = send(
+        &app,
+        with_cookie(form_post("/api/account/exit", ""), &cookie),
+    )
+    .await;
+    assert_eq!(exit.status(), StatusCode::FOUND);
+    let login = send(&app, with_cookie(english(), &cookie)).await;
+    assert!(
+        body_text(login).await.contains("This session was ended"),
+        "the reason is given on the page kept for others too"
+    );
+}

@@ -524,7 +524,15 @@ fn show_document(loaded: Result<Option<AgreementDocument>, AppError>) -> AnyView
             }
             .into_any()
         }
-        Err(_) => view! { <p class="error-message">{t!(i18n, errors.internal)}</p> }.into_any(),
+        Err(_) => {
+            // Not a 200: this page is kept rendered for everyone (the server's page cache),
+            // and a passing failure must not be kept with it.
+            #[cfg(feature = "ssr")]
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+            }
+            view! { <p class="error-message">{t!(i18n, errors.internal)}</p> }.into_any()
+        }
     }
 }
 
