@@ -91,9 +91,12 @@ SIZE_BUDGET = {"first": 350 * KB, "html_css": 50 * KB, "repeat": 30 * KB}
 # --guard (CI): the budgets are printed as targets, and the run fails only when a
 # figure falls behind what the code already achieves (a regression), with room for a busy
 # machine. Pages not yet within a target keep their own, looser ceiling here until they are.
-GUARD_FIRST = {"/": 350 * KB}
-GUARD_FIRST_OTHER = 520 * KB
-GUARD_RATIO = {"/": 0.08, "/login": 0.05, "/agreement": 0.04, "/cabinet": 0.012, "/cabinet/history": 0.012}
+# The cabinet's pages load one module for the whole cabinet (app/src/lib.rs, page_groups!):
+# 523 KB on a cold first visit, where one module per page loaded 422-452 KB but every other
+# page more; their ceiling moved up with that trade.
+GUARD_FIRST = {"/": 250 * KB, "/agreement": 350 * KB, "/login": 420 * KB, "/register": 420 * KB}
+GUARD_FIRST_OTHER = 580 * KB
+GUARD_RATIO = {"/": 0.12, "/login": 0.12, "/agreement": 0.10, "/cabinet": 0.02, "/cabinet/history": 0.02}
 LIGHTHOUSE_PAGES = [("/", False), ("/login", False), ("/register", False), ("/agreement", False),
                     ("/cabinet", True)]
 LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices"]
