@@ -26,7 +26,7 @@ use axum::{
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use app::server::PortalCookie;
+use app::server::{CurrentSession, EndedSession, PortalCookie};
 
 use crate::router::AppState;
 
@@ -51,7 +51,7 @@ struct Key {
     text: Option<&'static str>,
 }
 
-/// A rendered page: its headers but the CSP, and its body cut where the nonce was.
+/// A rendered page: its Content-Type, and its body cut where the nonce was.
 #[derive(Debug)]
 struct Kept {
     headers: HeaderMap,
@@ -76,15 +76,19 @@ impl PageCache {
             .0
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if key.version.is_some() {
+        if let Some(version) = key.version {
+            // A render of an older version that finished late must not evict the newer ones.
+            if pages.keys().any(|other| other.version > Some(version)) {
+                return;
+            }
             pages.retain(|other, _| other.version.is_none() || other.version == key.version);
         }
         pages.insert(key, Arc::new(kept));
     }
 }
 
-/// The middleware: answers the public agreement page from the cache, or renders and keeps it.
-pub async fn public_agreement(
+/// The middleware: answers a kept public page, or renders it and keeps it.
+pub async fn public_pages(
     State((state, cache)): State<(AppState, PageCache)>,
     request: Request,
     next: Next,
@@ -120,7 +124,13 @@ pub async fn public_agreement(
     let Some(nonce) = nonce_of(&parts.headers) else {
         return Response::from_parts(parts, body);
     };
+    // The page's policy must be the one a hit rebuilds for its own nonce.
+    let usual_policy = parts
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|policy| *policy == app::server::content_security_policy(&nonce));
     let keepable = parts.status == StatusCode::OK
+        && usual_policy
         && !parts.headers.contains_key(header::SET_COOKIE)
         && parts
             .headers
@@ -144,9 +154,11 @@ pub async fn public_agreement(
         ),
     };
     if unchanged {
-        let mut headers = parts.headers.clone();
-        headers.remove(header::CONTENT_SECURITY_POLICY);
-        headers.remove(header::CONTENT_LENGTH);
+        // Only the type is replayed: any other header of this response was its own.
+        let mut headers = HeaderMap::new();
+        if let Some(kind) = parts.headers.get(header::CONTENT_TYPE) {
+            headers.insert(header::CONTENT_TYPE, kind.clone());
+        }
         cache.keep(
             key,
             Kept {
@@ -165,6 +177,12 @@ fn cacheable(
     https: bool,
 ) -> Option<(&'static str, String, Option<&'static str>)> {
     if request.method() != Method::GET {
+        return None;
+    }
+    // The cookie rule below already leaves these out; the session layer's own reading is
+    // checked too, so that a session found any other way is never rendered for everyone.
+    let extensions = request.extensions();
+    if extensions.get::<CurrentSession>().is_some() || extensions.get::<EndedSession>().is_some() {
         return None;
     }
     let (path, _) = PAGES
@@ -345,12 +363,48 @@ mod tests {
         ] {
             assert_eq!(kept(uri, None), None, "{uri}");
         }
+        let mut signed_in = request("/agreement", None);
+        signed_in.extensions_mut().insert(CurrentSession {
+            session_id: 1,
+            account_id: 1,
+            idle_deadline: chrono::Utc::now(),
+        });
+        assert_eq!(cacheable(&signed_in, false), None);
+        let mut ended = request("/login", None);
+        ended
+            .extensions_mut()
+            .insert(EndedSession(domain::sessions::SessionEnd::Revoked));
+        assert_eq!(cacheable(&ended, false), None);
         let mut post = request("/agreement", None);
         *post.method_mut() = Method::POST;
         assert_eq!(cacheable(&post, false), None);
         let mut head = request("/agreement", None);
         *head.method_mut() = Method::HEAD;
         assert_eq!(cacheable(&head, false), None);
+    }
+
+    #[test]
+    fn a_late_render_of_an_older_version_evicts_nothing() {
+        let cache = PageCache::default();
+        let key = |version| Key {
+            path: AGREEMENT,
+            version: Some(version),
+            language: "ru".to_owned(),
+            text: None,
+        };
+        let page = || Kept {
+            headers: HeaderMap::new(),
+            pieces: vec![Bytes::from_static(b"page")],
+        };
+        cache.keep(key(1), page());
+        cache.keep(key(2), page());
+        assert!(cache.get(&key(1)).is_none(), "the older version is dropped");
+        cache.keep(key(1), page());
+        assert!(cache.get(&key(2)).is_some(), "the newer version stays");
+        assert!(
+            cache.get(&key(1)).is_none(),
+            "the late older page is not kept"
+        );
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn router(state: AppState) -> Router {
         // Inside the session and language layers: it reads what they decided.
         .layer(middleware::from_fn_with_state(
             (state.clone(), page_cache::PageCache::default()),
-            page_cache::public_agreement,
+            page_cache::public_pages,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

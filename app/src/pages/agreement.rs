@@ -530,6 +530,10 @@ fn show_document(loaded: Result<Option<AgreementDocument>, AppError>) -> AnyView
             #[cfg(feature = "ssr")]
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("30"),
+                );
             }
             view! { <p class="error-message">{t!(i18n, errors.internal)}</p> }.into_any()
         }
