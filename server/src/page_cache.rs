@@ -30,10 +30,10 @@ use app::server::{CurrentSession, EndedSession, PortalCookie};
 
 use crate::router::AppState;
 
-/// The pages kept, and whether each shows the agreement in force.
-const PAGES: [(&str, bool); 3] = [("/", false), ("/login", false), (AGREEMENT, true)];
+/// The pages kept.
+const PAGES: [&str; 3] = ["/", "/login", AGREEMENT];
 
-/// The one page with `?text=` (the text's language) and a version.
+/// The one page with `?text=` (the text's language), kept per version in force.
 const AGREEMENT: &str = "/agreement";
 
 /// The most a kept page may weigh (the agreement renders to about 100 KB).
@@ -97,10 +97,7 @@ pub async fn public_pages(
         return next.run(request).await;
     };
     let db = &state.context.db;
-    let versioned = PAGES
-        .iter()
-        .any(|(page, versioned)| *page == path && *versioned);
-    let version = if versioned {
+    let version = if path == AGREEMENT {
         match domain::agreement::version_in_force(db, chrono::Utc::now()).await {
             Ok(Some(version)) => Some(version),
             // No version in force, or no database: the page says so on its own terms.
@@ -185,9 +182,9 @@ fn cacheable(
     if extensions.get::<CurrentSession>().is_some() || extensions.get::<EndedSession>().is_some() {
         return None;
     }
-    let (path, _) = PAGES
+    let path = PAGES
         .into_iter()
-        .find(|(page, _)| *page == request.uri().path())?;
+        .find(|page| *page == request.uri().path())?;
     let text = match request.uri().query() {
         None | Some("") => None,
         Some(_) if path != AGREEMENT => return None,

@@ -314,16 +314,6 @@ fn nonce_of(response: &http::Response<axum::body::Body>) -> String {
     rest.split_once('\'').unwrap().0.to_owned()
 }
 
-/// `/agreement` as a signed-out browser asks for it in `language`.
-fn signed_out_agreement(language: &'static str) -> http::Request<axum::body::Body> {
-    let mut request = get("/agreement");
-    request.headers_mut().insert(
-        header::ACCEPT_LANGUAGE,
-        http::HeaderValue::from_static(language),
-    );
-    request
-}
-
 /// The public page is rendered once per version and language and kept (issue 13). A kept
 /// page still gets a nonce of its own per response, in the policy and in every script; the
 /// languages are not mixed up; and a newly published version is shown from the first request after it comes into force.
@@ -336,7 +326,7 @@ async fn the_kept_agreement_page_has_fresh_nonces_and_follows_publication() {
 
     let mut pages = Vec::new();
     for _ in 0..3 {
-        let response = send(&app, signed_out_agreement("en")).await;
+        let response = send(&app, get_in("/agreement", "en")).await;
         assert_eq!(response.status(), StatusCode::OK);
         let nonce = nonce_of(&response);
         pages.push((nonce, body_text(response).await));
@@ -360,17 +350,17 @@ async fn the_kept_agreement_page_has_fresh_nonces_and_follows_publication() {
         );
     }
 
-    let russian = body_text(send(&app, signed_out_agreement("ru")).await).await;
+    let russian = body_text(send(&app, get_in("/agreement", "ru")).await).await;
     assert!(russian.contains(&ru.title) && !russian.contains(&en.title));
     let text_in_russian = {
-        let mut request = signed_out_agreement("en");
+        let mut request = get_in("/agreement", "en");
         *request.uri_mut() = "/agreement?text=ru".parse().unwrap();
         body_text(send(&app, request).await).await
     };
     assert!(text_in_russian.contains(&ru.title));
 
     publish_v2(&db).await;
-    let after = body_text(send(&app, signed_out_agreement("en")).await).await;
+    let after = body_text(send(&app, get_in("/agreement", "en")).await).await;
     assert!(
         after.contains("Changed in version 2."),
         "the version in force from its first moment"

@@ -76,11 +76,7 @@ async fn after_exit_the_old_cookie_opens_nothing() {
     let db = database().await;
     let app = portal(&db, false);
     let cookie = register(&app).await;
-    let exit = send(
-        &app,
-        with_cookie(form_post("/api/account/exit", ""), &cookie),
-    )
-    .await;
+    let exit = exit(&app, &cookie).await;
     assert_eq!(exit.status(), StatusCode::FOUND);
     assert_eq!(header_of(&exit, header::LOCATION), "/login?exited=1");
     assert!(
@@ -284,26 +280,14 @@ async fn compiled_assets_are_served_without_looking_up_the_session() {
 async fn the_kept_sign_in_page_never_hides_why_a_session_ended() {
     let db = database().await;
     let app = portal(&db, false);
-    let english = || {
-        let mut request = get("/login");
-        request.headers_mut().insert(
-            header::ACCEPT_LANGUAGE,
-            http::HeaderValue::from_static("en"),
-        );
-        request
-    };
+    let english = || get_in("/login", "en");
     for _ in 0..2 {
         let page = send(&app, english()).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(!body_text(page).await.contains("This session was ended"));
     }
     let cookie = register(&app).await;
-    let exit = send(
-        &app,
-        with_cookie(form_post("/api/account/exit", ""), &cookie),
-    )
-    .await;
-    assert_eq!(exit.status(), StatusCode::FOUND);
+    assert_eq!(exit(&app, &cookie).await.status(), StatusCode::FOUND);
     let login = send(&app, with_cookie(english(), &cookie)).await;
     assert!(
         body_text(login).await.contains("This session was ended"),

@@ -153,6 +153,21 @@ pub fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
+/// A GET from a browser whose first language is `language` (and no cookie yet).
+pub fn get_in(uri: &str, language: &'static str) -> Request<Body> {
+    let mut request = get(uri);
+    request.headers_mut().insert(
+        header::ACCEPT_LANGUAGE,
+        http::HeaderValue::from_static(language),
+    );
+    request
+}
+
+/// Exit (the cabinet's button, JavaScript off) with session `cookie`.
+pub async fn exit(app: &Router, cookie: &str) -> Response<Body> {
+    send(app, with_cookie(form_post("/api/account/exit", ""), cookie)).await
+}
+
 /// A plain form post without fields (a download button), as a browser sends it.
 pub fn post(uri: &str) -> Request<Body> {
     Request::post(uri)
